@@ -1,0 +1,3 @@
+"""Registered datasets of mmgranet; filled by the stages that need them."""
+
+__all__: list = []

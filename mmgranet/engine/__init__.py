@@ -1,0 +1,3 @@
+from .model_wrappers import DeviceAgnosticDDP
+
+__all__ = ['DeviceAgnosticDDP']

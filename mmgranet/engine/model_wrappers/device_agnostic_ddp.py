@@ -1,0 +1,33 @@
+from typing import List, Optional
+
+import torch
+import torch.nn as nn
+from mmengine.model import MMDistributedDataParallel
+
+from mmgranet.registry import MODEL_WRAPPERS
+
+
+@MODEL_WRAPPERS.register_module()
+class DeviceAgnosticDDP(MMDistributedDataParallel):
+    """mmengine's DDP wrapper that also runs on CPU-only machines.
+
+    mmengine's Runner always passes ``device_ids=[LOCAL_RANK]`` to a DDP
+    wrapper; PyTorch rejects ``device_ids`` for a module on the CPU. This
+    wrapper drops them when CUDA is absent, so the same config trains under
+    ``torchrun`` on GPUs (NCCL) and on CPU cores (gloo, e.g. in CI).
+
+    Args:
+        module (nn.Module): The model to wrap.
+        device_ids (list[int], optional): CUDA devices of this process; ignored
+            without CUDA. Defaults to None.
+        **kwargs: Passed to :class:`MMDistributedDataParallel`
+            (``broadcast_buffers``, ``find_unused_parameters``, ...).
+    """
+
+    def __init__(self,
+                 module: nn.Module,
+                 device_ids: Optional[List[int]] = None,
+                 **kwargs) -> None:
+        if not torch.cuda.is_available():
+            device_ids = None
+        super().__init__(module=module, device_ids=device_ids, **kwargs)

@@ -1,0 +1,3 @@
+"""Registered models of mmgranet; filled by the stages that need them."""
+
+__all__: list = []

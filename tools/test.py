@@ -1,0 +1,75 @@
+"""Test (and evaluate) a checkpoint with an mmgranet config."""
+import argparse
+import os
+import os.path as osp
+
+from mmengine.config import Config, DictAction
+from mmengine.registry import RUNNERS
+from mmengine.runner import Runner
+
+from mmgranet.utils import init_cpu_dist_if_needed
+
+
+def parse_args():
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument('config', help='config file path')
+    parser.add_argument('checkpoint', help='checkpoint file')
+    parser.add_argument('--work-dir', help='where the metrics are saved')
+    parser.add_argument(
+        '--out',
+        help='also write the raw predictions to this file (.pkl/.pickle)')
+    parser.add_argument('--show-dir',
+                        help='draw predictions and save the images here '
+                        '(relative to the timestamped work dir)')
+    parser.add_argument('--score-thr', type=float, default=0.3,
+                        help='score cut-off for drawn boxes')
+    parser.add_argument(
+        '--cfg-options', nargs='+', action=DictAction,
+        help='override config entries, key=value')
+    parser.add_argument('--launcher', default='none',
+                        choices=['none', 'pytorch', 'slurm', 'mpi'])
+    parser.add_argument('--local_rank', '--local-rank', type=int, default=0)
+    args = parser.parse_args()
+    os.environ.setdefault('LOCAL_RANK', str(args.local_rank))
+    return args
+
+
+def enable_drawing(cfg: Config, show_dir: str, score_thr: float) -> None:
+    hooks = cfg.get('default_hooks', {})
+    if 'visualization' not in hooks:
+        raise RuntimeError(
+            '--show-dir needs default_hooks.visualization (mmdet\'s '
+            'DetVisualizationHook); configs/_base_/default_runtime.py has it')
+    hooks.visualization.update(draw=True, test_out_dir=show_dir,
+                               score_thr=score_thr)
+
+
+def main():
+    args = parse_args()
+    cfg = Config.fromfile(args.config)
+    cfg.launcher = args.launcher
+    if args.cfg_options is not None:
+        cfg.merge_from_dict(args.cfg_options)
+    if args.work_dir is not None:
+        cfg.work_dir = args.work_dir
+    elif cfg.get('work_dir') is None:
+        cfg.work_dir = osp.join('./work_dirs',
+                                osp.splitext(osp.basename(args.config))[0])
+    cfg.load_from = args.checkpoint
+    if args.show_dir:
+        enable_drawing(cfg, args.show_dir, args.score_thr)
+    if args.out is not None and not args.out.endswith(('.pkl', '.pickle')):
+        raise SystemExit(f'--out {args.out}: expected a .pkl/.pickle file')
+
+    init_cpu_dist_if_needed(args.launcher)
+    runner = (Runner.from_cfg(cfg) if 'runner_type' not in cfg
+              else RUNNERS.build(cfg))
+    if args.out is not None:
+        from mmdet.evaluation import DumpDetResults
+        runner.test_evaluator.metrics.append(
+            DumpDetResults(out_file_path=args.out))
+    runner.test()
+
+
+if __name__ == '__main__':
+    main()
