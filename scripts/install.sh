@@ -41,7 +41,8 @@ PY="$VENV/bin/python"
 PIP=("$PY" -m pip install --disable-pip-version-check)
 
 log "build tools and torch (requirements/build.txt, requirements/torch.txt)"
-"${PIP[@]}" -r requirements/build.txt -r requirements/torch.txt
+"${PIP[@]}" -r requirements/build.txt -r requirements/torch.txt \
+    -c requirements/runtime.txt  # numpy at its final pin from the start
 
 log "mmcv 2.1.0 with compiled ops (the first build compiles 77 C++ sources:" \
     "about 6 min on 2 cores, then cached)"
