@@ -3,10 +3,12 @@ import argparse
 import os
 import os.path as osp
 
+from mmdet.evaluation import DumpDetResults
 from mmengine.config import Config, DictAction
 from mmengine.registry import RUNNERS
 from mmengine.runner import Runner
 
+from mmgranet.evaluation import DumpRSNASubmission
 from mmgranet.utils import init_cpu_dist_if_needed
 
 
@@ -17,7 +19,12 @@ def parse_args():
     parser.add_argument('--work-dir', help='where the metrics are saved')
     parser.add_argument(
         '--out',
-        help='also write the raw predictions to this file (.pkl/.pickle)')
+        help='also write the predictions: .csv a Kaggle RSNA submission '
+        '(original pixels, every test patient), .pkl/.pickle the raw '
+        'mmdet results')
+    parser.add_argument('--out-score-thr', type=float, default=0.0,
+                        help='confidence cut-off of the submission; the '
+                        'RSNA metric reports the best one (best_score_thr)')
     parser.add_argument('--show-dir',
                         help='draw predictions and save the images here '
                         '(relative to the timestamped work dir)')
@@ -58,14 +65,17 @@ def main():
     cfg.load_from = args.checkpoint
     if args.show_dir:
         enable_drawing(cfg, args.show_dir, args.score_thr)
-    if args.out is not None and not args.out.endswith(('.pkl', '.pickle')):
-        raise SystemExit(f'--out {args.out}: expected a .pkl/.pickle file')
+    if args.out is not None and \
+            not args.out.endswith(('.csv', '.pkl', '.pickle')):
+        raise SystemExit(f'--out {args.out}: expected .csv, .pkl or .pickle')
 
     init_cpu_dist_if_needed(args.launcher)
     runner = (Runner.from_cfg(cfg) if 'runner_type' not in cfg
               else RUNNERS.build(cfg))
-    if args.out is not None:
-        from mmdet.evaluation import DumpDetResults
+    if args.out is not None and args.out.endswith('.csv'):
+        runner.test_evaluator.metrics.append(
+            DumpRSNASubmission(args.out, score_thr=args.out_score_thr))
+    elif args.out is not None:
         runner.test_evaluator.metrics.append(
             DumpDetResults(out_file_path=args.out))
     runner.test()

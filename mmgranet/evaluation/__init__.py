@@ -1,3 +1,4 @@
-"""Registered evaluation of mmgranet; filled by the stages that need them."""
+from .functional import rsna_ap
+from .metrics import DumpRSNASubmission, RSNAMetric
 
-__all__: list = []
+__all__ = ['DumpRSNASubmission', 'RSNAMetric', 'rsna_ap']

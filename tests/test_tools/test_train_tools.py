@@ -11,7 +11,7 @@ import sys
 import pytest
 import torch
 
-import mmgranet  # noqa: F401
+from mmgranet.fileio import read_submission
 
 REPO = osp.dirname(osp.dirname(osp.dirname(osp.abspath(__file__))))
 CONFIG = osp.join(REPO, 'tests', 'data', 'configs',
@@ -73,6 +73,15 @@ def test_train_then_resume(tiny_coco, tmp_path):
     assert predictions[0]['pred_instances']['bboxes'].shape[-1] == 4
     drawn = glob.glob(osp.join(work, '*', 'vis', '*.png'))
     assert len(drawn) == 4, drawn
+
+    # a Kaggle submission: every test image a row, named by its file stem
+    submission = str(tmp_path / 'submission.csv')
+    run_tool([sys.executable, 'tools/test.py', CONFIG,
+              osp.join(work, 'epoch_2.pth'), '--work-dir', work, '--out',
+              submission, '--cfg-options', data_root(tiny_coco, 'test'),
+              f'test_evaluator.ann_file={tiny_coco}/annotations.json'])
+    rows = read_submission(submission)
+    assert list(rows) == ['000', '001', '002', '003']
 
 
 @pytest.mark.slow

@@ -1,0 +1,11 @@
+from .atomic import atomic_write
+from .errors import InputError, Problems
+from .rsna_labels import RSNA_LABELS_HEADER, read_rsna_labels
+from .submission import (SUBMISSION_HEADER, format_prediction_string,
+                         read_submission, write_submission)
+
+__all__ = [
+    'atomic_write', 'InputError', 'Problems', 'RSNA_LABELS_HEADER',
+    'read_rsna_labels', 'SUBMISSION_HEADER', 'format_prediction_string',
+    'read_submission', 'write_submission'
+]
