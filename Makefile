@@ -23,7 +23,7 @@ lint: setup
 
 ## the main job on the bundled data (grows with the pipeline)
 demo: setup
-	$(PY) tools/misc/check_stack.py
+	$(PY) tools/run_demo.py
 
 clean-venv:
 	rm -rf $(VENV)

@@ -41,3 +41,27 @@ def tiny_coco(tmp_path):
 @pytest.fixture
 def repo_root():
     return REPO_ROOT
+
+
+@pytest.fixture(scope='session')
+def mini_rsna(tmp_path_factory):
+    """A small mini-RSNA (24 train + 4 test patients, 128 px) with splits.
+    Tests must not modify it; copy it first (``mini_rsna_copy``)."""
+    from mmgranet.datasets import make_rsna_splits, write_rsna_splits
+    from mmgranet.datasets.synthetic import make_mini_rsna
+    from mmgranet.fileio import read_rsna_class_info
+    root = str(tmp_path_factory.mktemp('mini') / 'mini-rsna')
+    make_mini_rsna(root, num_patients=24, size=128, seed=0, num_test=4)
+    labels = read_rsna_class_info(osp.join(root,
+                                           'stage_2_detailed_class_info.csv'))
+    write_rsna_splits(make_rsna_splits(labels, 4, 6, 0),
+                      osp.join(root, 'splits'), {})
+    return root
+
+
+@pytest.fixture
+def mini_rsna_copy(mini_rsna, tmp_path):
+    import shutil
+    dst = str(tmp_path / 'mini-rsna')
+    shutil.copytree(mini_rsna, dst)
+    return dst

@@ -1,11 +1,13 @@
 from .atomic import atomic_write
 from .errors import InputError, Problems
+from .rsna_class_info import RSNA_IMAGE_CLASSES, read_rsna_class_info
 from .rsna_labels import RSNA_LABELS_HEADER, read_rsna_labels
 from .submission import (SUBMISSION_HEADER, format_prediction_string,
                          read_submission, write_submission)
 
 __all__ = [
-    'atomic_write', 'InputError', 'Problems', 'RSNA_LABELS_HEADER',
+    'atomic_write', 'InputError', 'Problems', 'RSNA_IMAGE_CLASSES',
+    'RSNA_LABELS_HEADER', 'read_rsna_class_info',
     'read_rsna_labels', 'SUBMISSION_HEADER', 'format_prediction_string',
     'read_submission', 'write_submission'
 ]

@@ -12,6 +12,7 @@ from typing import Dict, Iterable, List, Mapping, Optional, Tuple
 import numpy as np
 
 from .atomic import atomic_write
+from .csv_rows import iter_csv_rows
 from .errors import InputError
 
 SUBMISSION_HEADER = ['patientId', 'PredictionString']
@@ -145,34 +146,18 @@ def read_submission(path: str) -> Dict[str, Predictions]:
     out: Dict[str, Predictions] = OrderedDict()
     first_line: Dict[str, int] = {}  # insertion-ordered
     texts: List[str] = []
-    try:
-        f = open(path, newline='')
-    except OSError as e:
-        raise InputError(f'{path}: cannot read the submission ({e})')
-    with f:
-        reader = csv.reader(f)
-        header = next(reader, None)
-        if header is None:
-            raise InputError(f'{path}: empty file, expected the header '
-                             f'{",".join(SUBMISSION_HEADER)}')
-        if [h.strip() for h in header] != SUBMISSION_HEADER:
-            raise InputError(f'{path}, line 1: header {header}, expected '
-                             f'{",".join(SUBMISSION_HEADER)}')
-        for row in reader:
-            line = reader.line_num
-            where = f'{path}, line {line}'
-            if not row:
-                continue
-            if len(row) != 2:
-                raise InputError(f'{where}: {len(row)} columns, expected 2')
-            pid = row[0].strip()
-            if not pid:
-                raise InputError(f'{where}: empty patientId')
-            if pid in first_line:
-                raise InputError(f'{where}: patientId {pid} already on line '
-                                 f'{first_line[pid]}')
-            first_line[pid] = line
-            texts.append(row[1])
+    for line, row in iter_csv_rows(path, SUBMISSION_HEADER, 'submission'):
+        where = f'{path}, line {line}'
+        if len(row) != 2:
+            raise InputError(f'{where}: {len(row)} columns, expected 2')
+        pid = row[0].strip()
+        if not pid:
+            raise InputError(f'{where}: empty patientId')
+        if pid in first_line:
+            raise InputError(f'{where}: patientId {pid} already on line '
+                             f'{first_line[pid]}')
+        first_line[pid] = line
+        texts.append(row[1])
     groups = _parse_groups(path, list(first_line.values()), texts)
     for pid, g in zip(first_line, groups):
         boxes = g[:, 1:5].copy()

@@ -21,19 +21,20 @@ pipeline = [
     dict(type='mmdet.Resize', scale=(image_size, image_size), keep_ratio=True),
     dict(type='mmdet.PackDetInputs'),
 ]
+dataset = dict(
+    type='mmdet.CocoDataset',
+    data_root=data_root,
+    ann_file='annotations.json',
+    data_prefix=dict(img='images/'),
+    metainfo=dict(classes=('Lung Opacity', )),
+    # RSNA: most images have no box, and they are kept
+    filter_cfg=dict(filter_empty_gt=False),
+    pipeline=pipeline)
 train_dataloader = dict(
     batch_size=1,
     num_workers=0,
     sampler=dict(type='DefaultSampler', shuffle=True),
-    dataset=dict(
-        type='mmdet.CocoDataset',
-        data_root=data_root,
-        ann_file='annotations.json',
-        data_prefix=dict(img='images/'),
-        metainfo=dict(classes=('Lung Opacity', )),
-        # RSNA: most images have no box, and they are kept
-        filter_cfg=dict(filter_empty_gt=False),
-        pipeline=pipeline))
+    dataset=dataset)
 
 train_cfg = dict(type='EpochBasedTrainLoop', max_epochs=1, val_interval=1)
 optim_wrapper = dict(
@@ -45,14 +46,7 @@ test_dataloader = dict(
     batch_size=1,
     num_workers=0,
     sampler=dict(type='DefaultSampler', shuffle=False),
-    dataset=dict(
-        type='mmdet.CocoDataset',
-        data_root=data_root,
-        ann_file='annotations.json',
-        data_prefix=dict(img='images/'),
-        metainfo=dict(classes=('Lung Opacity', )),
-        test_mode=True,
-        pipeline=pipeline))
+    dataset=dict(dataset, test_mode=True))
 test_cfg = dict(type='TestLoop')
 # tests set test_evaluator.ann_file to <data_root>/annotations.json
 test_evaluator = dict(type='mmdet.CocoMetric', metric='bbox', ann_file=None)

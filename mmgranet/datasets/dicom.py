@@ -1,0 +1,149 @@
+"""Decode a radiograph from DICOM to 8-bit display values.
+
+* pydicom 3; uncompressed and JPEG-baseline pixel data (the public RSNA
+  copies are JPEG baseline, decoded by pydicom's Pillow plugin);
+* the modality LUT (RescaleSlope / RescaleIntercept) first, then the VOI
+  window (WindowCenter / WindowWidth, with DICOM's LINEAR, LINEAR_EXACT or
+  SIGMOID function, PS3.3 C.11.2.1.2) when present; data deeper than 8 bits
+  without a window is min-max scaled; 8-bit data without a window is kept;
+* MONOCHROME1 (white = low values) is inverted to the display convention.
+
+Every failure is an :class:`~mmgranet.fileio.InputError` naming the file.
+"""
+import math
+from typing import Optional, Sequence
+
+import numpy as np
+
+from mmgranet.fileio import InputError
+
+
+def _first(value) -> Optional[float]:
+    """First number of a (possibly multi-valued) DICOM element."""
+    if value is None or value == '':
+        return None
+    if isinstance(value, (list, tuple)) or (
+            hasattr(value, '__len__') and not isinstance(value, str)):
+        value = value[0] if len(value) else None
+    return None if value is None else float(value)
+
+
+def voi_window(x: np.ndarray, center: float, width: float,
+               function: str = 'LINEAR') -> np.ndarray:
+    """Map values to [0, 255] with a DICOM VOI window (PS3.3 C.11.2.1.2).
+
+    Args:
+        x (np.ndarray): Modality values.
+        center (float): WindowCenter.
+        width (float): WindowWidth (>= 1 for LINEAR, > 0 otherwise).
+        function (str): VOILUTFunction: 'LINEAR', 'LINEAR_EXACT' or
+            'SIGMOID'. Defaults to 'LINEAR'.
+
+    Returns:
+        np.ndarray: float64 display values in [0, 255].
+    """
+    x = x.astype(np.float64)
+    function = (function or 'LINEAR').upper()
+    if function == 'LINEAR':
+        if width < 1:
+            raise ValueError(f'WindowWidth {width} < 1 with LINEAR')
+        lo = center - 0.5 - (width - 1) / 2
+        hi = center - 0.5 + (width - 1) / 2
+        y = ((x - (center - 0.5)) / max(width - 1, 1e-12) + 0.5) * 255
+        return np.where(x <= lo, 0.0, np.where(x > hi, 255.0, y))
+    if function == 'LINEAR_EXACT':
+        if width <= 0:
+            raise ValueError(f'WindowWidth {width} <= 0 with LINEAR_EXACT')
+        y = (x - center) / width * 255 + 127.5
+        return np.clip(y, 0.0, 255.0)
+    if function == 'SIGMOID':
+        if width <= 0:
+            raise ValueError(f'WindowWidth {width} <= 0 with SIGMOID')
+        return 255 / (1 + np.exp(-4 * (x - center) / width))
+    raise ValueError(f'unsupported VOILUTFunction {function!r}')
+
+
+def _to_display(arr: np.ndarray, ds, path: str) -> np.ndarray:
+    from pydicom.pixels import apply_modality_lut
+    bits = int(getattr(ds, 'BitsStored', 8) or 8)
+    values = apply_modality_lut(arr, ds)
+    center = _first(ds.get('WindowCenter'))
+    width = _first(ds.get('WindowWidth'))
+    if center is not None and width is not None:
+        try:
+            out = voi_window(values, center, width,
+                             str(ds.get('VOILUTFunction', 'LINEAR')))
+        except ValueError as e:
+            raise InputError(f'{path}: bad VOI window ({e})') from None
+    elif bits <= 8 and values.dtype.kind in 'ui' and \
+            values.min(initial=0) >= 0 and values.max(initial=0) <= 255:
+        out = values.astype(np.float64)
+    else:
+        lo, hi = float(values.min()), float(values.max())
+        scale = 255.0 / (hi - lo) if hi > lo else 0.0
+        out = (values.astype(np.float64) - lo) * scale
+    photometric = str(ds.get('PhotometricInterpretation', 'MONOCHROME2'))
+    if photometric == 'MONOCHROME1':
+        out = 255.0 - out
+    return np.clip(np.rint(out), 0, 255).astype(np.uint8)
+
+
+def read_dicom_header(path: str, tags: Sequence[str] = ('Rows', 'Columns')):
+    """Read a DICOM header (no pixel data); InputError names the file."""
+    import pydicom
+    from pydicom.errors import InvalidDicomError
+    try:
+        return pydicom.dcmread(path, stop_before_pixels=True,
+                               specific_tags=list(tags))
+    except FileNotFoundError:
+        raise InputError(f'{path}: DICOM file not found') from None
+    except (InvalidDicomError, EOFError, OSError, ValueError) as e:
+        raise InputError(f'{path}: not a readable DICOM file ({e})') from None
+
+
+def read_dicom(path: str) -> np.ndarray:
+    """Decode a single-frame grayscale radiograph to uint8 display values.
+
+    Args:
+        path (str): The .dcm file.
+
+    Returns:
+        np.ndarray: [H, W] uint8.
+
+    Raises:
+        InputError: A missing or corrupt file, a DICOM without pixel data
+            (not an image), undecodable pixel data, several frames.
+    """
+    import pydicom
+    from pydicom.errors import InvalidDicomError
+    try:
+        ds = pydicom.dcmread(path)
+    except FileNotFoundError:
+        raise InputError(f'{path}: DICOM file not found') from None
+    except (InvalidDicomError, EOFError, OSError, ValueError) as e:
+        raise InputError(f'{path}: not a readable DICOM file ({e})') from None
+    if 'PixelData' not in ds:
+        raise InputError(f'{path}: DICOM without pixel data (not an image; '
+                         f'SOP class {ds.get("SOPClassUID", "unknown")})')
+    frames = int(ds.get('NumberOfFrames', 1) or 1)
+    if frames != 1:
+        raise InputError(f'{path}: {frames} frames, expected one radiograph')
+    try:
+        arr = ds.pixel_array
+    except Exception as e:  # pydicom raises many types for bad pixel data
+        syntax = getattr(getattr(ds, 'file_meta', None), 'TransferSyntaxUID',
+                         'unknown transfer syntax')
+        raise InputError(f'{path}: cannot decode pixel data ({syntax}: '
+                         f'{type(e).__name__}: {e})') from None
+    if arr.ndim == 3:
+        if arr.shape[-1] != 3:
+            raise InputError(f'{path}: pixel array of shape {arr.shape}, '
+                             'expected a grayscale image')
+        # an RGB secondary capture: luminance, then display as 8-bit
+        arr = arr.astype(np.float64) @ np.array([0.299, 0.587, 0.114])
+        arr = np.rint(arr).astype(np.uint16)
+    if arr.ndim != 2 or min(arr.shape) == 0:
+        raise InputError(f'{path}: pixel array of shape {arr.shape}')
+    if not math.isfinite(float(arr.max())):
+        raise InputError(f'{path}: non-finite pixel values')
+    return _to_display(arr, ds, path)
