@@ -26,6 +26,9 @@ allow_mmengine_checkpoint_globals()
 
 # Importing the package registers every module (custom_imports=['mmgranet']).
 from . import datasets, engine, evaluation, models  # noqa: E402,F401
+from .pseudo import poisson_blend  # noqa: E402
 from .utils import register_all_modules  # noqa: E402
 
-__all__ = ['__version__', 'version_info', 'register_all_modules']
+__all__ = [
+    '__version__', 'version_info', 'poisson_blend', 'register_all_modules'
+]

@@ -8,8 +8,10 @@ _base_ = [
 ]
 
 model = dict(
-    # random initialisation: the demo runs offline (no ImageNet download)
-    backbone=dict(depth=18, init_cfg=None),
+    # random initialisation: the demo runs offline (no ImageNet download);
+    # from scratch nothing may stay frozen and BatchNorm must learn
+    backbone=dict(depth=18, init_cfg=None, frozen_stages=-1,
+                  norm_eval=False),
     neck=dict(in_channels=[64, 128, 256, 512], out_channels=64),
     bbox_head=dict(in_channels=64, feat_channels=64, stacked_convs=2))
 

@@ -1,9 +1,10 @@
 from .dicom import read_dicom, read_dicom_header, voi_window
 from .rsna_dataset import RSNADataset
 from .rsna_splits import make_rsna_splits, read_split_file, write_rsna_splits
-from .transforms import LoadDicomFromFile
+from .transforms import LoadDicomFromFile, PseudoPair
 
 __all__ = [
-    'LoadDicomFromFile', 'RSNADataset', 'make_rsna_splits', 'read_dicom',
-    'read_dicom_header', 'read_split_file', 'voi_window', 'write_rsna_splits'
+    'LoadDicomFromFile', 'PseudoPair', 'RSNADataset', 'make_rsna_splits',
+    'read_dicom', 'read_dicom_header', 'read_split_file', 'voi_window',
+    'write_rsna_splits'
 ]

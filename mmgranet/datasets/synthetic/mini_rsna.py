@@ -210,3 +210,16 @@ def make_mini_rsna(out: str,
         shutil.rmtree(out)
     os.replace(tmp, out)
     return info
+
+
+def read_poses(root: str) -> Dict[str, np.ndarray]:
+    """mini-RSNA's true poses: patientId -> [2, 3] affine from canonical
+    pixels to image pixels (``poses.csv``)."""
+    path = osp.join(root, 'poses.csv')
+    with open(path, newline='') as f:
+        return {
+            row['patientId']: np.array(
+                [float(row[k]) for k in ('a11', 'a12', 'a13', 'a21', 'a22',
+                                         'a23')]).reshape(2, 3)
+            for row in csv.DictReader(f)
+        }

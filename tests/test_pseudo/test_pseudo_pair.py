@@ -1,0 +1,101 @@
+import os.path as osp
+
+import numpy as np
+import pytest
+from mmdet.structures.bbox import HorizontalBoxes
+from mmengine.registry import init_default_scope
+
+from mmgranet.datasets import PseudoPair, RSNADataset
+from mmgranet.fileio import InputError
+from mmgranet.pseudo import pseudo_normal
+from mmgranet.pseudo.offline import make_pseudo_pairs
+from mmgranet.registry import TRANSFORMS
+
+
+@pytest.fixture(scope='module')
+def index(mini_rsna, tmp_path_factory):
+    out = str(tmp_path_factory.mktemp('pairs'))
+    make_pseudo_pairs(mini_rsna, out, k=2, workers=1)
+    return mini_rsna, osp.join(out, 'neighbours.csv')
+
+
+def loaded(root, with_boxes):
+    init_default_scope('mmgranet')
+    ds = RSNADataset(data_root=root, pipeline=[
+        dict(type='LoadDicomFromFile'),
+        dict(type='mmdet.LoadAnnotations', with_bbox=True)
+    ])
+    for i in range(len(ds)):
+        info = ds.get_data_info(i)
+        if bool(info['instances']) == with_boxes:
+            return ds.pipeline(ds.get_data_info(i))
+
+
+def test_normal_mode_pairs_stay_aligned_through_resize_and_flip(index):
+    root, neighbours = index
+    results = loaded(root, with_boxes=True)
+    x = results['img'][..., 0].copy()
+    boxes = results['gt_bboxes'].numpy().copy()
+    pair = PseudoPair(neighbours, root, mode='normal')
+    results = pair(results)
+    assert results['pair_channels'] == 3 and results['img'].shape[2] == 6
+    img, partner = PseudoPair.split(results['img'], 3)
+    np.testing.assert_array_equal(img[..., 0], x)
+    expected = pseudo_normal(
+        x, pair._image(results['pseudo_neighbour'], x.shape), boxes)
+    np.testing.assert_array_equal(partner[..., 0], expected)
+
+    resize = TRANSFORMS.build(dict(type='mmdet.Resize', scale=(64, 64)))
+    flip = TRANSFORMS.build(dict(type='mmdet.RandomFlip', prob=1.0))
+    results = flip(resize(results))
+    img, partner = PseudoPair.split(results['img'], 3)
+    assert img.shape == partner.shape == (64, 64, 3)
+    # I_b equals x outside the boxes: after the same resize and flip the
+    # two still agree there (away from the box edges)
+    far = np.ones((64, 64), bool)
+    for x1, y1, x2, y2 in results['gt_bboxes'].numpy():
+        far[max(int(y1) - 2, 0):int(y2) + 3, max(int(x1) - 2, 0):
+            int(x2) + 3] = False
+    assert far.sum() > 1000
+    np.testing.assert_array_equal(img[far], partner[far])
+    assert not np.array_equal(img[~far], partner[~far])
+
+
+def test_normal_mode_leaves_samples_without_boxes(index):
+    root, neighbours = index
+    results = loaded(root, with_boxes=False)
+    before = results['img'].copy()
+    results = PseudoPair(neighbours, root, mode='normal')(results)
+    assert results['pair_channels'] == 0
+    np.testing.assert_array_equal(results['img'], before)
+
+
+def test_abnormal_mode_adds_the_pasted_boxes(index):
+    root, neighbours = index
+    results = loaded(root, with_boxes=False)
+    before = results['img'].copy()
+    results = PseudoPair(neighbours, root, mode='abnormal', prob=1.0)(
+        results)
+    assert isinstance(results['gt_bboxes'], HorizontalBoxes)
+    boxes = results['gt_bboxes'].numpy()
+    assert len(boxes) >= 1 and results['gt_bboxes_labels'].tolist() == [
+        0] * len(boxes)
+    assert results['pseudo_neighbour'] is not None
+    changed = np.abs(results['img'].astype(int) - before).max(axis=2) > 0
+    inside = np.zeros(changed.shape, bool)
+    for x1, y1, x2, y2 in boxes.astype(int):
+        inside[y1:y2, x1:x2] = True
+    assert changed.any() and not (changed & ~inside).any()
+    # prob 0 never changes anything
+    results = loaded(root, with_boxes=False)
+    results = PseudoPair(neighbours, root, mode='abnormal', prob=0.0)(
+        results)
+    assert len(results['gt_bboxes']) == 0
+
+
+def test_bad_index(tmp_path, mini_rsna):
+    bad = tmp_path / 'n.csv'
+    bad.write_text('a,b\n1,2\n')
+    results = loaded(mini_rsna, with_boxes=True)
+    with pytest.raises(InputError, match='make_pseudo_pairs'):
+        PseudoPair(str(bad), mini_rsna)(results)
