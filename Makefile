@@ -1,5 +1,5 @@
 # One entry point. Every target sets up the environment first (idempotent:
-# seconds when nothing changed; the first run builds mmcv, ~6-15 min).
+# seconds when nothing changed; the first run builds mmcv, ~11 min).
 VENV ?= .venv
 PY := $(VENV)/bin/python
 export VENV

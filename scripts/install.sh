@@ -45,7 +45,7 @@ log "build tools and torch (requirements/build.txt, requirements/torch.txt)"
     -c requirements/runtime.txt  # numpy at its final pin from the start
 
 log "mmcv 2.1.0 with compiled ops (the first build compiles 77 C++ sources:" \
-    "about 6 min on 2 cores, then cached)"
+    "about 11 min on 2 cores, then cached)"
 wheel=$("$PY" scripts/build_mmcv_wheel.py | tail -n 1)
 "${PIP[@]}" --no-deps --force-reinstall "$wheel"
 

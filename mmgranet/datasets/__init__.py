@@ -1,10 +1,11 @@
 from .dicom import read_dicom, read_dicom_header, voi_window
 from .rsna_dataset import RSNADataset
 from .rsna_splits import make_rsna_splits, read_split_file, write_rsna_splits
-from .transforms import LoadDicomFromFile, PseudoPair
+from .transforms import (AffineAlign, LoadDicomFromFile, PseudoPair,
+                         read_affines)
 
 __all__ = [
-    'LoadDicomFromFile', 'PseudoPair', 'RSNADataset', 'make_rsna_splits',
-    'read_dicom', 'read_dicom_header', 'read_split_file', 'voi_window',
-    'write_rsna_splits'
+    'AffineAlign', 'LoadDicomFromFile', 'PseudoPair', 'RSNADataset',
+    'make_rsna_splits', 'read_affines', 'read_dicom', 'read_dicom_header',
+    'read_split_file', 'voi_window', 'write_rsna_splits'
 ]

@@ -1,3 +1,3 @@
-"""Registered models of mmgranet; filled by the stages that need them."""
+from .aligners import STNAligner
 
-__all__: list = []
+__all__ = ['STNAligner']

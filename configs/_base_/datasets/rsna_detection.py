@@ -15,7 +15,7 @@ cache_dir = None
 
 meta_keys = ('img_id', 'img_path', 'ori_shape', 'img_shape', 'scale_factor',
              'flip', 'flip_direction', 'patient_id', 'image_label',
-             'ori_gt_bboxes')
+             'ori_gt_bboxes', 'align_matrix')
 train_pipeline = [
     dict(type='LoadDicomFromFile', load_scale=(image_size, image_size),
          cache_dir=cache_dir),

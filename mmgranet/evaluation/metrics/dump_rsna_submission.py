@@ -5,7 +5,7 @@ from mmengine.logging import MMLogger
 
 from mmgranet.fileio import write_submission
 from mmgranet.registry import METRICS
-from .rsna_metric import patient_id_of, to_numpy
+from .rsna_metric import patient_id_of, predictions_in_original_pixels
 
 
 @METRICS.register_module()
@@ -36,12 +36,10 @@ class DumpRSNASubmission(BaseMetric):
 
     def process(self, data_batch: dict, data_samples: Sequence[dict]) -> None:
         for sample in data_samples:
-            pred = sample['pred_instances']
-            scores = to_numpy(pred['scores']).reshape(-1)
+            boxes, scores = predictions_in_original_pixels(sample)
             keep = scores >= self.score_thr
-            self.results.append((patient_id_of(sample),
-                                 to_numpy(pred['bboxes']).reshape(-1, 4)[keep],
-                                 scores[keep]))
+            self.results.append(
+                (patient_id_of(sample), boxes[keep], scores[keep]))
 
     def compute_metrics(self, results: list) -> dict:
         predictions = {}

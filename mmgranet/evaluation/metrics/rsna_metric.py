@@ -7,6 +7,7 @@ from mmengine.evaluator import BaseMetric
 
 from mmgranet.fileio import read_rsna_labels
 from mmgranet.registry import METRICS
+from mmgranet.utils.affine import invert_affine, transform_boxes
 from ..functional import DEFAULT_SWEEP, rsna_ap
 
 
@@ -48,7 +49,25 @@ def original_gt_boxes(data_sample: dict) -> np.ndarray:
                          'ori_gt_bboxes or an ann_file')
     boxes = to_numpy(data_sample['gt_instances']['bboxes']).reshape(-1, 4)
     sx, sy = data_sample.get('scale_factor', (1.0, 1.0))
-    return boxes / np.array([sx, sy, sx, sy])
+    boxes = boxes / np.array([sx, sy, sx, sy])
+    if 'align_matrix' in data_sample and len(boxes):
+        boxes = transform_boxes(boxes,
+                                invert_affine(data_sample['align_matrix']))
+    return boxes
+
+
+def predictions_in_original_pixels(data_sample: dict):
+    """(boxes [P, 4], scores [P]) of a sample in original image pixels.
+
+    mmdet's ``predict`` undoes the resizing; an alignment affine
+    (``align_matrix``, from AffineAlign) is undone here with its inverse.
+    """
+    pred = data_sample['pred_instances']
+    boxes = to_numpy(pred['bboxes']).reshape(-1, 4)
+    if 'align_matrix' in data_sample and len(boxes):
+        boxes = transform_boxes(boxes,
+                                invert_affine(data_sample['align_matrix']))
+    return boxes, to_numpy(pred['scores']).reshape(-1)
 
 
 @METRICS.register_module()
@@ -96,11 +115,9 @@ class RSNAMetric(BaseMetric):
 
     def process(self, data_batch: dict, data_samples: Sequence[dict]) -> None:
         for sample in data_samples:
-            pred = sample['pred_instances']
+            boxes, scores = predictions_in_original_pixels(sample)
             self.results.append(dict(
-                patient_id=patient_id_of(sample),
-                boxes=to_numpy(pred['bboxes']).reshape(-1, 4),
-                scores=to_numpy(pred['scores']).reshape(-1),
+                patient_id=patient_id_of(sample), boxes=boxes, scores=scores,
                 gt=None if self.ann_file else original_gt_boxes(sample)))
 
     def _gt_from_ann_file(self, patient_id: str) -> np.ndarray:

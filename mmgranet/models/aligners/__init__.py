@@ -1,0 +1,3 @@
+from .stn_aligner import STNAligner
+
+__all__ = ['STNAligner']
