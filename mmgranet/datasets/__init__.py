@@ -1,3 +1,4 @@
+from .cgan_pair_dataset import CGANPairDataset
 from .dicom import read_dicom, read_dicom_header, voi_window
 from .rsna_dataset import RSNADataset
 from .rsna_splits import make_rsna_splits, read_split_file, write_rsna_splits
@@ -5,7 +6,7 @@ from .transforms import (AffineAlign, LoadDicomFromFile, PseudoPair,
                          read_affines)
 
 __all__ = [
-    'AffineAlign', 'LoadDicomFromFile', 'PseudoPair', 'RSNADataset',
-    'make_rsna_splits', 'read_affines', 'read_dicom', 'read_dicom_header',
-    'read_split_file', 'voi_window', 'write_rsna_splits'
+    'AffineAlign', 'CGANPairDataset', 'LoadDicomFromFile', 'PseudoPair',
+    'RSNADataset', 'make_rsna_splits', 'read_affines', 'read_dicom',
+    'read_dicom_header', 'read_split_file', 'voi_window', 'write_rsna_splits'
 ]

@@ -1,3 +1,4 @@
 from .aligners import STNAligner
+from .generators import PseudoNormalGAN
 
-__all__ = ['STNAligner']
+__all__ = ['PseudoNormalGAN', 'STNAligner']

@@ -1,0 +1,3 @@
+from .pseudo_normal_gan import PseudoNormalGAN
+
+__all__ = ['PseudoNormalGAN']
