@@ -10,19 +10,13 @@ import json
 import os
 import os.path as osp
 
-import cv2
-import torch
-from mmengine.config import Config
-from mmengine.registry import init_default_scope
-from mmengine.runner import load_checkpoint
 from tqdm import tqdm
 
 from mmgranet.datasets import read_dicom
 from mmgranet.datasets.synthetic import write_dicom
-from mmgranet.registry import MODELS
+from mmgranet.models.generators import load_image_generator
 
 
-@torch.no_grad()
 def main():
     parser = argparse.ArgumentParser(description=__doc__.split('\n')[0])
     parser.add_argument('config', help='the eq. 2 (realistic) config')
@@ -31,12 +25,7 @@ def main():
                         help='RSNA-layout directory of I_b images')
     parser.add_argument('--out', required=True)
     args = parser.parse_args()
-    cfg = Config.fromfile(args.config)
-    init_default_scope(cfg.get('default_scope', 'mmgranet'))
-    model = MODELS.build(cfg.model)
-    load_checkpoint(model, args.checkpoint, map_location='cpu')
-    model.eval()
-    size = cfg.train_dataloader.dataset.size
+    generate = load_image_generator(args.config, args.checkpoint)
     src = osp.join(args.input_root, 'stage_2_train_images')
     dst = osp.join(args.out, 'stage_2_train_images')
     os.makedirs(dst, exist_ok=True)
@@ -46,11 +35,7 @@ def main():
         out_path = osp.join(dst, name)
         if osp.exists(out_path):
             continue
-        img = read_dicom(osp.join(src, name))
-        x = cv2.resize(img, (size, size), interpolation=cv2.INTER_AREA)
-        y = model(torch.from_numpy(x)[None, None], mode='predict')[0, 0]
-        y = cv2.resize(y.numpy(), img.shape[::-1],
-                       interpolation=cv2.INTER_CUBIC)
+        y = generate(read_dicom(osp.join(src, name)))
         write_dicom(out_path, y, name[:-4], jpeg=False)
         written += 1
     print(json.dumps(dict(images=len(names), written=written)))

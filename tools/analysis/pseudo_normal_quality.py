@@ -12,15 +12,11 @@ import os.path as osp
 
 import cv2
 import numpy as np
-import torch
-from mmengine.config import Config
-from mmengine.registry import init_default_scope
-from mmengine.runner import load_checkpoint
 
 from mmgranet.datasets import read_dicom
 from mmgranet.fileio import read_rsna_labels
+from mmgranet.models.generators import load_image_generator
 from mmgranet.pseudo import pixel_boxes
-from mmgranet.registry import MODELS
 
 
 def ssim_map(a: np.ndarray, b: np.ndarray) -> np.ndarray:
@@ -51,24 +47,6 @@ def scores(img: np.ndarray, twin: np.ndarray, mask: np.ndarray) -> dict:
     return out
 
 
-def generator(config: str, checkpoint: str):
-    cfg = Config.fromfile(config)
-    init_default_scope(cfg.get('default_scope', 'mmgranet'))
-    model = MODELS.build(cfg.model)
-    load_checkpoint(model, checkpoint, map_location='cpu', logger='silent')
-    model.eval()
-    size = cfg.train_dataloader.dataset.size
-
-    @torch.no_grad()
-    def run(img: np.ndarray) -> np.ndarray:
-        x = cv2.resize(img, (size, size), interpolation=cv2.INTER_AREA)
-        y = model(torch.from_numpy(x)[None, None], mode='predict')[0, 0]
-        return cv2.resize(y.numpy(), img.shape[::-1],
-                          interpolation=cv2.INTER_CUBIC)
-
-    return run
-
-
 def main():
     parser = argparse.ArgumentParser(description=__doc__.split('\n')[0])
     parser.add_argument('data_root')
@@ -80,7 +58,7 @@ def main():
     pairs = args.pairs or osp.join(args.data_root, 'pairs')
     labels = read_rsna_labels(osp.join(args.data_root,
                                        'stage_2_train_labels.csv'))
-    abn2nor = generator(*args.abn2nor) if args.abn2nor else None
+    abn2nor = load_image_generator(*args.abn2nor) if args.abn2nor else None
     rows = {k: [] for k in ('x', 'I_b', 'G_realistic(I_b)',
                             'G_abn2nor(x)')}
     shown = 0

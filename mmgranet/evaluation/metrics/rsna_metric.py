@@ -31,6 +31,14 @@ def patient_id_of(data_sample: dict) -> str:
     return osp.splitext(osp.basename(path))[0]
 
 
+def undo_alignment(boxes: np.ndarray, data_sample: dict) -> np.ndarray:
+    """Boxes of an aligned sample (``align_matrix`` from AffineAlign) back
+    in the original image's pixels; others unchanged."""
+    if 'align_matrix' not in data_sample or not len(boxes):
+        return boxes
+    return transform_boxes(boxes, invert_affine(data_sample['align_matrix']))
+
+
 def original_gt_boxes(data_sample: dict) -> np.ndarray:
     """Ground truth in original image pixels, [G, 4] xyxy.
 
@@ -49,11 +57,7 @@ def original_gt_boxes(data_sample: dict) -> np.ndarray:
                          'ori_gt_bboxes or an ann_file')
     boxes = to_numpy(data_sample['gt_instances']['bboxes']).reshape(-1, 4)
     sx, sy = data_sample.get('scale_factor', (1.0, 1.0))
-    boxes = boxes / np.array([sx, sy, sx, sy])
-    if 'align_matrix' in data_sample and len(boxes):
-        boxes = transform_boxes(boxes,
-                                invert_affine(data_sample['align_matrix']))
-    return boxes
+    return undo_alignment(boxes / np.array([sx, sy, sx, sy]), data_sample)
 
 
 def predictions_in_original_pixels(data_sample: dict):
@@ -63,10 +67,8 @@ def predictions_in_original_pixels(data_sample: dict):
     (``align_matrix``, from AffineAlign) is undone here with its inverse.
     """
     pred = data_sample['pred_instances']
-    boxes = to_numpy(pred['bboxes']).reshape(-1, 4)
-    if 'align_matrix' in data_sample and len(boxes):
-        boxes = transform_boxes(boxes,
-                                invert_affine(data_sample['align_matrix']))
+    boxes = undo_alignment(to_numpy(pred['bboxes']).reshape(-1, 4),
+                           data_sample)
     return boxes, to_numpy(pred['scores']).reshape(-1)
 
 

@@ -37,7 +37,7 @@ def align_dataset(model, data_root: str, out: str,
     model.eval()
     size = (model.input_size, model.input_size)
     rows, written, counts = [], 0, {}
-    affines = {}
+    affines, shapes = {}, {}
     for split in SPLITS:
         src_dir = osp.join(data_root, split)
         if not osp.isdir(src_dir):
@@ -61,7 +61,7 @@ def align_dataset(model, data_root: str, out: str,
                 h, w = img.shape
                 m = check_affine(scale_affine(theta_to_pixel(t, size, size),
                                               w / size[1], h / size[0]))
-                affines[pid] = m
+                affines[pid], shapes[pid] = m, (h, w)
                 rows.append([pid, split, *(f'{v:.9f}' for v in m.ravel())])
                 dst = osp.join(dst_dir, f'{pid}.dcm')
                 if not osp.exists(dst):
@@ -82,10 +82,8 @@ def align_dataset(model, data_root: str, out: str,
             if not len(boxes):
                 label_rows.append([pid, '', '', '', '', 0])
                 continue
-            img_h, img_w = read_dicom(osp.join(
-                out, SPLITS[0], f'{pid}.dcm')).shape
             for x1, y1, x2, y2 in transform_boxes(boxes, affines[pid],
-                                                  (img_h, img_w)):
+                                                  shapes[pid]):
                 if x2 - x1 >= 1 and y2 - y1 >= 1:
                     label_rows.append([pid, f'{x1:.1f}', f'{y1:.1f}',
                                        f'{x2 - x1:.1f}', f'{y2 - y1:.1f}',
