@@ -4,7 +4,7 @@ VENV ?= .venv
 PY := $(VENV)/bin/python
 export VENV
 
-.PHONY: setup test test-fast lint demo clean-venv
+.PHONY: setup test test-fast lint demo pipeline-rsna ablation clean-venv
 
 setup:
 	bash scripts/install.sh
@@ -21,9 +21,17 @@ lint: setup
 	$(PY) -m flake8 mmgranet tools tests configs scripts
 	$(PY) -m isort --check-only --diff mmgranet tools tests scripts
 
-## the main job on the bundled data (grows with the pipeline)
+## the whole GRANet pipeline on a generated mini-RSNA (~20 min, 2 cores)
 demo: setup
-	$(PY) tools/run_demo.py
+	$(PY) tools/run_pipeline.py --preset mini
+
+## the same stages on the real RSNA in data/rsna (GPU recommended)
+pipeline-rsna: setup
+	$(PY) tools/run_pipeline.py --preset rsna
+
+## the mini-RSNA ablations (tables 1 and 3, 3 seeds; after `make demo`)
+ablation: setup
+	$(PY) tools/analysis/ablation_mini.py
 
 clean-venv:
 	rm -rf $(VENV)

@@ -65,3 +65,88 @@ def mini_rsna_copy(mini_rsna, tmp_path):
     dst = str(tmp_path / 'mini-rsna')
     shutil.copytree(mini_rsna, dst)
     return dst
+
+
+def save_generator_checkpoint(path: str, base_channels: int = 32,
+                              num_blocks: int = 6, seed: int = 0) -> str:
+    """An Abn2Nor-style checkpoint (``generator.*`` keys) of a fresh G."""
+    import torch
+    from mmengine.registry import init_default_scope
+
+    from mmgranet.registry import MODELS
+    init_default_scope('mmgranet')
+    torch.manual_seed(seed)
+    g = MODELS.build(dict(type='mmagic.ResnetGenerator', in_channels=1,
+                          out_channels=1, base_channels=base_channels,
+                          num_blocks=num_blocks))
+    g.init_weights()
+    state = {f'generator.{k}': v for k, v in g.state_dict().items()}
+    torch.save(dict(meta=dict(epoch=1), state_dict=state), path)
+    return path
+
+
+@pytest.fixture(scope='session')
+def granet_stages(mini_rsna, tmp_path_factory):
+    """What GRANet's training reads from the earlier stages, made on the
+    session's mini-RSNA: identity affines (the images stand in for their
+    aligned copy), pseudo pairs (neighbour index; the pseudo-normal images
+    stand in for G_realistic's targets) and an Abn2Nor checkpoint of the
+    mini generator's shape."""
+    from mmgranet.datasets.synthetic import read_poses
+    from mmgranet.pseudo.offline import make_pseudo_pairs
+    out = tmp_path_factory.mktemp('granet_stages')
+    affines = str(out / 'affines.csv')
+    with open(affines, 'w') as f:
+        f.write('patientId,a11,a12,a13,a21,a22,a23\n')
+        for pid in read_poses(mini_rsna):
+            f.write(f'{pid},1,0,0,0,1,0\n')
+    pairs = str(out / 'pairs')
+    make_pseudo_pairs(mini_rsna, pairs, k=2, workers=1)
+    ckpt = save_generator_checkpoint(str(out / 'abn2nor.pth'))
+    return dict(data_root=mini_rsna, affine_file=affines,
+                neighbour_file=osp.join(pairs, 'neighbours.csv'),
+                target_root=osp.join(pairs, 'pseudo_normal'),
+                checkpoint=ckpt)
+
+
+def write_granet_mini_config(path: str, stages: dict, size: int = 64,
+                             **train_cfg) -> str:
+    """A child of configs/granet/retinanet_r18_mini-rsna.py that reads the
+    ``granet_stages`` artifacts at ``size`` px with tiny loaders."""
+    base = osp.join(REPO_ROOT, 'configs', 'granet',
+                    'retinanet_r18_mini-rsna.py')
+    train_cfg = dict(dict(max_epochs=2, schedule='1:1', val_interval=100),
+                     **train_cfg)
+    text = f"""_base_ = {base!r}
+data_root = {stages['data_root'] + '/'!r}
+scale = ({size}, {size})
+train_pipeline = [
+    dict(type='LoadDicomFromFile', load_scale=scale),
+    dict(type='mmdet.LoadAnnotations', with_bbox=True),
+    dict(type='AffineAlign', affine_file={stages['affine_file']!r}),
+    dict(type='PseudoPair', mode='abnormal', prob=0.5,
+         neighbour_file={stages['neighbour_file']!r}, data_root=data_root),
+    dict(type='LoadGeneratorTarget', target_root={stages['target_root']!r}),
+    dict(type='mmdet.RandomFlip', prob=0.5),
+    dict(type='mmdet.PackDetInputs', meta_keys=_base_.meta_keys),
+]
+test_pipeline = [
+    dict(type='LoadDicomFromFile', load_scale=scale),
+    dict(type='mmdet.LoadAnnotations', with_bbox=True),
+    dict(type='AffineAlign', affine_file={stages['affine_file']!r}),
+    dict(type='mmdet.PackDetInputs', meta_keys=_base_.meta_keys),
+]
+model = dict(generator_checkpoint={stages['checkpoint']!r},
+             generator_size={size // 2})
+loader = dict(batch_size=2, num_workers=0, persistent_workers=False)
+train_dataloader = dict(loader, dataset=dict(data_root=data_root,
+                                             pipeline=train_pipeline))
+val_dataloader = dict(loader, dataset=dict(data_root=data_root,
+                                           pipeline=test_pipeline))
+test_dataloader = val_dataloader
+train_cfg = {train_cfg!r}
+default_hooks = dict(logger=dict(interval=1))
+"""
+    with open(path, 'w') as f:
+        f.write(text)
+    return path

@@ -4,6 +4,7 @@ without boxes (most RSNA images have none). Later stages extend this file's
 reach simply by adding configs."""
 import glob
 import os.path as osp
+import re
 
 import numpy as np
 import pytest
@@ -43,6 +44,51 @@ def train_gan_one_step(model, cfg):
     assert out.shape == (2, 1, 64, 64) and out.dtype == torch.uint8
 
 
+def add_box_masks(packed):
+    """Filled-box masks (as BoxesToMasks makes them) for Mask R-CNN."""
+    from mmdet.structures.mask import BitmapMasks
+    for img, sample in zip(packed['inputs'], packed['data_samples']):
+        h, w = img.shape[-2:]
+        masks = np.zeros((len(sample.gt_instances), h, w), np.uint8)
+        boxes = sample.gt_instances.bboxes
+        for m, box in zip(masks, getattr(boxes, 'tensor', boxes)):
+            x1, y1, x2, y2 = box.int().tolist()
+            m[y1:y2, x1:x2] = 1
+        sample.gt_instances.masks = BitmapMasks(masks, h, w)
+
+
+def train_granet_phases(model, cfg):
+    """GRANet: a train_step in each phase on images carrying G's target
+    channel (as LoadGeneratorTarget makes them), one with no boxes; only
+    the unfrozen subnet moves; predict gives boxes, G(x) and I_r."""
+    from mmengine.optim import build_optim_wrapper
+    model.detector.init_weights()
+    model.generator.init_weights()  # G's checkpoint is a later stage's
+    optim = build_optim_wrapper(model, cfg.optim_wrapper)
+    torch.manual_seed(0)
+    packed = demo_det_inputs([(4, 64, 64), (4, 64, 64)], num_boxes=[2, 0])
+    add_box_masks(packed)
+    for sample, kind in zip(packed['data_samples'], ('pseudo', 'identity')):
+        sample.set_metainfo(dict(gen_target_kind=kind, image_label=0))
+    for phase in ('detector', 'generator', 'joint'):
+        model.set_phase(phase)
+        model.train()
+        before = {n: p.clone() for n, p in model.named_parameters()}
+        log = model.train_step(dict(packed), optim)
+        assert all(torch.isfinite(v) for v in log.values()), log
+        moved = {n.split('.')[0] for n, p in model.named_parameters()
+                 if not torch.equal(before[n], p)}
+        assert moved == {'detector': {'detector'}, 'generator':
+                         {'generator'}, 'joint': {'detector', 'generator'}
+                         }[phase], (phase, moved)
+    model.eval()
+    test = dict(packed, inputs=[x[:3] for x in packed['inputs']])
+    with torch.no_grad():
+        results = model.test_step(test)
+    assert results[0].pred_instances.bboxes.shape[-1] == 4
+    assert results[0].residual.shape == results[0].gen_output.shape
+
+
 def strip_pretrained(cfg):
     """Drop pretrained-weight init (no downloads in tests)."""
     if isinstance(cfg, dict):
@@ -65,10 +111,31 @@ def test_config_loads(name):
         assert cfg.default_scope == 'mmgranet'
 
 
-MODEL_CONFIGS = [
-    c for c in CONFIGS
-    if 'model' in Config.fromfile(osp.join(CONFIG_ROOT, c))
-]
+def _unique_models():
+    """Configs with a model, one per distinct model: delta configs that
+    change only the schedule, fold or data (e.g. granet/*_sched-*.py) share
+    their parent's model, which is built and trained once."""
+    seen, unique, same_as = {}, [], {}
+    for c in CONFIGS:
+        cfg = Config.fromfile(osp.join(CONFIG_ROOT, c))
+        if 'model' not in cfg:
+            continue
+        key = repr(cfg.model.to_dict())
+        if key in seen:
+            same_as[c] = seen[key]
+        else:
+            seen[key] = c
+            unique.append(c)
+    return unique, same_as
+
+
+MODEL_CONFIGS, SAME_MODEL_AS = _unique_models()
+
+
+def test_delta_configs_share_a_tested_model():
+    assert 'granet/retinanet_seresnext101_sched-joint.py' in SAME_MODEL_AS
+    for c, tested in SAME_MODEL_AS.items():
+        assert tested in MODEL_CONFIGS, c
 
 
 @pytest.mark.parametrize('name', MODEL_CONFIGS)
@@ -81,6 +148,9 @@ def test_model_builds_and_trains_one_step(name):
         model_cfg.reference = np.random.default_rng(0).integers(
             0, 256, (64, 64), dtype=np.uint8)
     model = MODELS.build(model_cfg)
+    if model_cfg.type == 'GRANet':
+        train_granet_phases(model, cfg)
+        return
     model.init_weights()
     model.train()
     if 'generator' in model_cfg:  # cGANs train through train_step
@@ -90,6 +160,7 @@ def test_model_builds_and_trains_one_step(name):
     torch.manual_seed(0)
     # two images of 64 px: two boxes in the first, none in the second
     packed = demo_det_inputs([(3, 64, 64), (3, 64, 64)], num_boxes=[2, 0])
+    add_box_masks(packed)
     data = model.data_preprocessor(packed, True)
     losses = model(**data, mode='loss')
     total, _ = model.parse_losses(losses)
@@ -132,7 +203,8 @@ def identity_affines(root, path):
 
 
 @pytest.mark.parametrize('name', DATASET_CONFIGS)
-def test_rsna_dataloaders_build_on_mini_rsna(name, mini_rsna, tmp_path):
+def test_rsna_dataloaders_build_on_mini_rsna(name, mini_rsna, granet_stages,
+                                             tmp_path):
     """Each RSNA dataloader of a config, pointed at a generated mini-RSNA,
     builds and yields a batch the config's pipeline made."""
     from mmengine.runner import Runner
@@ -141,6 +213,10 @@ def test_rsna_dataloaders_build_on_mini_rsna(name, mini_rsna, tmp_path):
     for split, loader in rsna_dataset_cfgs(cfg):
         loader = ConfigDict(loader.to_dict())
         loader.dataset.data_root = mini_rsna
+        split = loader.dataset.get('split_file') or ''
+        # the fixture's holdout has 6 patients (RSNA's 600, mini-RSNA's 60)
+        loader.dataset.split_file = re.sub(r'holdout\d+_', 'holdout6_',
+                                           split) or None
         loader.num_workers = 0
         loader.persistent_workers = False
         loader.batch_size = 2
@@ -149,7 +225,15 @@ def test_rsna_dataloaders_build_on_mini_rsna(name, mini_rsna, tmp_path):
             if step['type'] == 'AffineAlign':
                 step['affine_file'] = identity_affines(
                     mini_rsna, tmp_path / 'affines.csv')
+            if step['type'] == 'PseudoPair':
+                step['neighbour_file'] = granet_stages['neighbour_file']
+                step['data_root'] = mini_rsna
+            if step['type'] == 'LoadGeneratorTarget':
+                step['target_root'] = granet_stages['target_root']
         batch = next(iter(Runner.build_dataloader(loader)))
         assert len(batch['inputs']) == 2, split
-        assert batch['inputs'][0].shape[0] in (1, 3)  # gray or color
+        # gray or color, + G's target (GRANet training)
+        extra = any(t['type'] == 'LoadGeneratorTarget'
+                    for t in loader.dataset.pipeline)
+        assert batch['inputs'][0].shape[0] - extra in (1, 3)
         assert 'patient_id' in batch['data_samples'][0].metainfo

@@ -8,7 +8,7 @@ predictions are mapped back with its inverse before scoring. Resumable.
 import argparse
 import json
 
-from mmengine.config import Config
+from mmengine.config import Config, DictAction
 from mmengine.registry import init_default_scope
 from mmengine.runner import load_checkpoint
 
@@ -23,8 +23,13 @@ def main():
     parser.add_argument('--data-root', required=True)
     parser.add_argument('--out', required=True)
     parser.add_argument('--batch-size', type=int, default=16)
+    parser.add_argument('--cfg-options', nargs='+', action=DictAction,
+                        help='config overrides, e.g. model.input_size=64 '
+                        '(as the aligner was trained)')
     args = parser.parse_args()
     cfg = Config.fromfile(args.config)
+    if args.cfg_options:
+        cfg.merge_from_dict(args.cfg_options)
     init_default_scope(cfg.get('default_scope', 'mmgranet'))
     model = MODELS.build(cfg.model)
     load_checkpoint(model, args.checkpoint, map_location='cpu')

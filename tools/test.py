@@ -45,8 +45,9 @@ def enable_drawing(cfg: Config, show_dir: str, score_thr: float) -> None:
     hooks = cfg.get('default_hooks', {})
     if 'visualization' not in hooks:
         raise RuntimeError(
-            '--show-dir needs default_hooks.visualization (mmdet\'s '
-            'DetVisualizationHook); configs/_base_/default_runtime.py has it')
+            '--show-dir needs default_hooks.visualization '
+            '(RSNAVisualizationHook); configs/_base_/default_runtime.py '
+            'has it')
     hooks.visualization.update(draw=True, test_out_dir=show_dir,
                                score_thr=score_thr)
 

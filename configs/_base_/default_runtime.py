@@ -10,7 +10,9 @@ default_hooks = dict(
     param_scheduler=dict(type='ParamSchedulerHook'),
     checkpoint=dict(type='CheckpointHook', interval=1),
     sampler_seed=dict(type='DistSamplerSeedHook'),
-    visualization=dict(type='mmdet.DetVisualizationHook'))
+    # tools/test.py --show-dir; reads DICOM (mmdet's hook cannot), draws in
+    # original pixels, adds GRANet's G(x) and residual panels
+    visualization=dict(type='RSNAVisualizationHook'))
 
 env_cfg = dict(
     cudnn_benchmark=False,

@@ -3,7 +3,9 @@
 # Targets: tools/make_realistic_targets.py with a trained eq. 2 model.
 _base_ = ['./realistic_resnet9_100e_rsna.py']
 
-data_root = 'data/rsna/'
+# the STN-aligned copy of RSNA (tools/align_dataset.py): pairs and cGANs
+# work on aligned images (paper 2.2); GRANet aligns online with its affines
+data_root = 'data/rsna/aligned/'
 pairs_root = data_root + 'pairs/'
 # > 0 adds L1(G(y), y) on the real normals: GRANet wants G to be the
 # identity on normal images (not in the paper's eq. 3)

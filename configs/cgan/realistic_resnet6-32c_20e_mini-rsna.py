@@ -2,7 +2,7 @@
 # blocks): minutes on 2 CPU cores.
 _base_ = './realistic_resnet9_100e_rsna.py'
 
-data_root = 'data/mini-rsna/'
+data_root = 'data/mini-rsna/aligned/'  # the STN-aligned copy
 pairs_root = data_root + 'pairs/'
 image_size = 128
 model = dict(generator=dict(base_channels=32, num_blocks=6),

@@ -4,7 +4,9 @@
 # I_b comes from tools/make_pseudo_pairs.py (pairs_root/pseudo_normal).
 _base_ = ['../_base_/default_runtime.py']
 
-data_root = 'data/rsna/'
+# the STN-aligned copy of RSNA (tools/align_dataset.py): pairs and cGANs
+# work on aligned images (paper 2.2); GRANet aligns online with its affines
+data_root = 'data/rsna/aligned/'
 pairs_root = data_root + 'pairs/'
 image_size = 256  # the resolution G runs at (see README for its cost)
 base_channels = 64

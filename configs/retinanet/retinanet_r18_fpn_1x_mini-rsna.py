@@ -1,5 +1,6 @@
-# RetinaNet R18-FPN on mini-RSNA at 256 px: trains on 2 CPU cores in
-# minutes (the demo's detector baseline).
+# RetinaNet R18-FPN on mini-RSNA at 128 px: trains on 2 CPU cores in
+# minutes. From random init: AdamW with a cosine decay learns within 12
+# epochs where SGD did not (AP 0.000 after 6 epochs).
 _base_ = [
     '../_base_/models/retinanet_r50_fpn.py',
     '../_base_/datasets/mini-rsna_detection.py',
@@ -15,14 +16,17 @@ model = dict(
     neck=dict(in_channels=[64, 128, 256, 512], out_channels=64),
     bbox_head=dict(in_channels=64, feat_channels=64, stacked_convs=2))
 
-max_epochs = 6
-train_cfg = dict(max_epochs=max_epochs, val_interval=2)
+max_epochs = 12
+train_cfg = dict(max_epochs=max_epochs, val_interval=4)
 param_scheduler = [
     dict(type='LinearLR', start_factor=0.01, by_epoch=False, begin=0,
          end=50),
-    dict(type='MultiStepLR', begin=0, end=max_epochs, by_epoch=True,
-         milestones=[4], gamma=0.1)
+    dict(type='CosineAnnealingLR', begin=0, end=max_epochs, by_epoch=True,
+         T_max=max_epochs, eta_min=1e-5)
 ]
 optim_wrapper = dict(
-    optimizer=dict(lr=0.01), clip_grad=dict(max_norm=35, norm_type=2))
-default_hooks = dict(logger=dict(interval=10))
+    _delete_=True,
+    type='OptimWrapper',
+    optimizer=dict(type='AdamW', lr=1e-3, weight_decay=1e-4),
+    clip_grad=dict(max_norm=35, norm_type=2))
+default_hooks = dict(logger=dict(interval=10), checkpoint=dict(interval=4))

@@ -1,3 +1,6 @@
-from .model_wrappers import DeviceAgnosticDDP
+from .hooks import RSNAVisualizationHook
+from .loops import AlternatingEpochBasedTrainLoop
+from .model_wrappers import DeviceAgnosticDDP, DeviceAgnosticSeparateDDP
 
-__all__ = ['DeviceAgnosticDDP']
+__all__ = ['AlternatingEpochBasedTrainLoop', 'DeviceAgnosticDDP',
+           'DeviceAgnosticSeparateDDP', 'RSNAVisualizationHook']

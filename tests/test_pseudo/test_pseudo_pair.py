@@ -8,15 +8,13 @@ from mmengine.registry import init_default_scope
 from mmgranet.datasets import PseudoPair, RSNADataset
 from mmgranet.fileio import InputError
 from mmgranet.pseudo import pseudo_normal
-from mmgranet.pseudo.offline import make_pseudo_pairs
 from mmgranet.registry import TRANSFORMS
 
 
-@pytest.fixture(scope='module')
-def index(mini_rsna, tmp_path_factory):
-    out = str(tmp_path_factory.mktemp('pairs'))
-    make_pseudo_pairs(mini_rsna, out, k=2, workers=1)
-    return mini_rsna, osp.join(out, 'neighbours.csv')
+@pytest.fixture
+def index(mini_rsna, granet_stages):
+    # the session's pairs (make_pseudo_pairs, k=2) on the session's mini-RSNA
+    return mini_rsna, granet_stages['neighbour_file']
 
 
 def loaded(root, with_boxes):
@@ -86,6 +84,9 @@ def test_abnormal_mode_adds_the_pasted_boxes(index):
     for x1, y1, x2, y2 in boxes.astype(int):
         inside[y1:y2, x1:x2] = True
     assert changed.any() and not (changed & ~inside).any()
+    # the image before the paste is kept (G's target); it is now abnormal
+    assert np.array_equal(results['pseudo_source'], before[..., 0])
+    assert results['image_label'] == 1
     # prob 0 never changes anything
     results = loaded(root, with_boxes=False)
     results = PseudoPair(neighbours, root, mode='abnormal', prob=0.0)(
@@ -99,3 +100,53 @@ def test_bad_index(tmp_path, mini_rsna):
     results = loaded(mini_rsna, with_boxes=True)
     with pytest.raises(InputError, match='make_pseudo_pairs'):
         PseudoPair(str(bad), mini_rsna)(results)
+
+
+def test_generator_targets(index, granet_stages, tmp_path):
+    """G's target channel: the pseudo-normal file for an image with boxes,
+    the image before the paste for a pseudo-abnormal one, the image itself
+    otherwise; a missing file names the stage that makes it."""
+    from mmgranet.datasets import LoadGeneratorTarget, read_dicom
+    root, neighbours = index
+    load = LoadGeneratorTarget(granet_stages['target_root'])
+
+    results = load(loaded(root, with_boxes=True))
+    assert results['img'].shape[2] == 4
+    assert results['gen_target_kind'] == 'pseudo'
+    expected = read_dicom(osp.join(granet_stages['target_root'],
+                                   'stage_2_train_images',
+                                   results['patient_id'] + '.dcm'))
+    assert np.array_equal(results['img'][..., 3], expected)
+
+    results = loaded(root, with_boxes=False)
+    plain = results['img'][..., 0].copy()
+    results = load(results)
+    assert results['gen_target_kind'] == 'identity'
+    assert np.array_equal(results['img'][..., 3], plain)
+
+    results = PseudoPair(neighbours, root, mode='abnormal', prob=1.0)(
+        loaded(root, with_boxes=False))
+    results = load(results)
+    assert results['gen_target_kind'] == 'pseudo'
+    assert np.array_equal(results['img'][..., 3], plain)
+    assert not np.array_equal(results['img'][..., 0], plain)
+
+    with pytest.raises(InputError, match='make_realistic_targets'):
+        LoadGeneratorTarget(str(tmp_path))(loaded(root, with_boxes=True))
+
+
+def test_boxes_to_masks(index):
+    from mmgranet.datasets import BoxesToMasks
+    root, _ = index
+    results = BoxesToMasks()(loaded(root, with_boxes=True))
+    masks = results['gt_masks'].masks
+    boxes = results['gt_bboxes'].numpy()
+    assert masks.shape == (len(boxes), ) + results['img'].shape[:2]
+    for m, (x1, y1, x2, y2) in zip(masks, boxes):
+        ys, xs = np.nonzero(m)
+        assert xs.min() == int(np.floor(x1)) and xs.max() + 1 == int(
+            np.ceil(x2))
+        assert ys.min() == int(np.floor(y1)) and ys.max() + 1 == int(
+            np.ceil(y2))
+        assert m.sum() == (xs.max() - xs.min() + 1) * (ys.max() - ys.min()
+                                                       + 1)

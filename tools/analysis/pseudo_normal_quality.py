@@ -5,6 +5,10 @@ levels) against its true normal twin, inside its lesion boxes and outside
 them, for (a) the abnormal input x, (b) I_b(x), (c) G_realistic(I_b(x)),
 (d) G_abn2nor(x); means over patients as a markdown table, and a picture
 per case (x, G(x), |x - G(x)|, boxes) for a few patients.
+
+On an aligned copy (tools/align_dataset.py; the pipeline's order: align,
+then pairs and cGANs) give --twins-root (the mini-RSNA with normal_twins/)
+and --affines: each twin is warped into the aligned frame first.
 """
 import argparse
 import os
@@ -13,8 +17,8 @@ import os.path as osp
 import cv2
 import numpy as np
 
-from mmgranet.datasets import read_dicom
-from mmgranet.fileio import read_rsna_labels
+from mmgranet.datasets import read_affines, read_dicom
+from mmgranet.fileio import InputError, read_rsna_labels
 from mmgranet.models.generators import load_image_generator
 from mmgranet.pseudo import pixel_boxes
 
@@ -54,7 +58,13 @@ def main():
     parser.add_argument('--abn2nor', nargs=2, metavar=('CONFIG', 'CKPT'))
     parser.add_argument('--pictures', help='directory for case pictures')
     parser.add_argument('--num-pictures', type=int, default=4)
+    parser.add_argument('--twins-root',
+                        help='where normal_twins/ is (default DATA_ROOT)')
+    parser.add_argument('--affines', help='affines.csv: warp each twin '
+                        'into the aligned frame of DATA_ROOT')
     args = parser.parse_args()
+    twins_root = args.twins_root or args.data_root
+    affines = read_affines(args.affines) if args.affines else None
     pairs = args.pairs or osp.join(args.data_root, 'pairs')
     labels = read_rsna_labels(osp.join(args.data_root,
                                        'stage_2_train_labels.csv'))
@@ -67,8 +77,13 @@ def main():
             continue
         x = read_dicom(osp.join(args.data_root, 'stage_2_train_images',
                                 f'{pid}.dcm'))
-        twin = cv2.imread(osp.join(args.data_root, 'normal_twins',
-                                   f'{pid}_twin.png'), 0)
+        twin_path = osp.join(twins_root, 'normal_twins', f'{pid}_twin.png')
+        twin = cv2.imread(twin_path, 0)
+        if twin is None:
+            raise InputError(f'{twin_path}: cannot read the true twin')
+        if affines is not None:
+            twin = cv2.warpAffine(twin, affines[pid], x.shape[::-1],
+                                  flags=cv2.INTER_LINEAR)
         mask = np.zeros(x.shape, bool)
         for x1, y1, x2, y2 in pixel_boxes(boxes, x.shape):
             mask[y1:y2, x1:x2] = True

@@ -51,6 +51,10 @@ class PseudoPair(BaseTransform):
 
     - pair_channels
     - pseudo_neighbour
+    - pseudo_source ('abnormal' mode, a replaced sample: the image before
+      the paste)
+
+    A replaced sample's ``image_label`` becomes 1 ("Lung Opacity").
 
     Args:
         neighbour_file (str): ``neighbours.csv``.
@@ -158,6 +162,10 @@ class PseudoPair(BaseTransform):
                                         f'{donor}.dcm'))
         new, new_boxes = pseudo_abnormal(
             gray, donor_img, self._labels[donor], blend=self.blend)
+        # the image before the paste is its own pseudo-normal (G's target,
+        # LoadGeneratorTarget), and it now shows "Lung Opacity"
+        results['pseudo_source'] = gray.copy()
+        results['image_label'] = 1
         results['img'] = new if img.ndim == 2 else \
             np.repeat(new[..., None], img.shape[2], axis=2)
         results['gt_bboxes'] = type(boxes)(new_boxes.astype(np.float32)) \

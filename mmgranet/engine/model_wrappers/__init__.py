@@ -1,3 +1,3 @@
-from .device_agnostic_ddp import DeviceAgnosticDDP
+from .device_agnostic_ddp import DeviceAgnosticDDP, DeviceAgnosticSeparateDDP
 
-__all__ = ['DeviceAgnosticDDP']
+__all__ = ['DeviceAgnosticDDP', 'DeviceAgnosticSeparateDDP']

@@ -2,7 +2,8 @@ from typing import List, Optional
 
 import torch
 import torch.nn as nn
-from mmengine.model import MMDistributedDataParallel
+from mmengine.model import (MMDistributedDataParallel,
+                            MMSeparateDistributedDataParallel)
 
 from mmgranet.registry import MODEL_WRAPPERS
 
@@ -31,3 +32,19 @@ class DeviceAgnosticDDP(MMDistributedDataParallel):
         if not torch.cuda.is_available():
             device_ids = None
         super().__init__(module=module, device_ids=device_ids, **kwargs)
+
+
+@MODEL_WRAPPERS.register_module()
+class DeviceAgnosticSeparateDDP(MMSeparateDistributedDataParallel):
+    """mmengine's ``MMSeparateDistributedDataParallel`` (one DDP per
+    submodule, for models that update their parts with separate optimizers,
+    e.g. GRANet's detector and generator) that also runs on CPU-only
+    machines, like :class:`DeviceAgnosticDDP`."""
+
+    def __init__(self,
+                 module: nn.Module,
+                 device_ids: Optional[List[int]] = None,
+                 **kwargs) -> None:
+        if torch.cuda.is_available() and device_ids is not None:
+            kwargs['device_ids'] = device_ids
+        super().__init__(module=module, **kwargs)

@@ -1,0 +1,18 @@
+# Table 1 "+ align + syn": RetinaNet† on aligned images with pseudo-abnormal
+# augmentation (normal images get a neighbour's lesions pasted and blended,
+# p = 0.5), no attention.
+_base_ = './retinanet-dagger_seresnext101_align_rsna.py'
+
+pairs_root = _base_.data_root + 'aligned/pairs/'
+train_pipeline = [
+    dict(type='LoadDicomFromFile', load_scale=(512, 512),
+         cache_dir=_base_.cache_dir),
+    dict(type='mmdet.LoadAnnotations', with_bbox=True),
+    dict(type='AffineAlign', affine_file=_base_.affine_file),
+    dict(type='PseudoPair', mode='abnormal', prob=0.5,
+         neighbour_file=pairs_root + 'neighbours.csv',
+         data_root=_base_.data_root + 'aligned/'),
+    dict(type='mmdet.RandomFlip', prob=0.5),
+    dict(type='mmdet.PackDetInputs', meta_keys=_base_.meta_keys),
+]
+train_dataloader = dict(dataset=dict(pipeline=train_pipeline))

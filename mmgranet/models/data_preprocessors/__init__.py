@@ -1,0 +1,3 @@
+from .granet_preprocessor import GRANetDataPreprocessor
+
+__all__ = ['GRANetDataPreprocessor']

@@ -1,0 +1,4 @@
+from .global_label_retinanet import GlobalLabelRetinaNet
+from .granet import GRANet
+
+__all__ = ['GRANet', 'GlobalLabelRetinaNet']

@@ -1,0 +1,327 @@
+import copy
+import os.path as osp
+from contextlib import contextmanager, nullcontext
+from typing import Dict, Optional, Tuple
+
+import torch
+import torch.nn as nn
+import torch.nn.functional as F
+from mmdet.models.detectors import BaseDetector
+from mmengine.model import is_model_wrapper
+from mmengine.optim import OptimWrapperDict
+from mmengine.runner.checkpoint import _load_checkpoint
+
+from mmgranet.fileio import InputError
+from mmgranet.registry import MODELS
+
+PHASES = ('detector', 'generator', 'joint')
+
+
+class _ScaleGrad(torch.autograd.Function):
+    """Identity forward; the gradient is multiplied by ``scale``."""
+
+    @staticmethod
+    def forward(ctx, x, scale):
+        ctx.scale = scale
+        return x.view_as(x)
+
+    @staticmethod
+    def backward(ctx, grad):
+        return grad * ctx.scale, None
+
+
+def _unwrap(module: nn.Module) -> nn.Module:
+    return module.module if is_model_wrapper(module) else module
+
+
+@MODELS.register_module()
+class GRANet(BaseDetector):
+    """Generative residual attention network (paper section 2.1, eq. 1).
+
+    Wraps an mmdet detector and the Abn2Nor generator G. The residual
+    I_r = |x - G(x)| between the (de-normalised) input and its pseudo-normal
+    weights the detector's pyramid features through a
+    :class:`ResidualAttentionNeck` (the detector's neck is wrapped
+    automatically). Any detector whose ``extract_feat`` calls ``self.neck``
+    works: RetinaNet, Mask R-CNN, Faster R-CNN, ...
+
+    G runs on the first image channel mapped to [-1, 1] (the cGANs'
+    range) at ``generator_size`` (None, or larger than the input: the
+    input's size); the residual is
+    computed at that size and each pyramid level gets it resized. I_r is in
+    [0, 1] (images in [0, 1]).
+
+    Training has three phases (:class:`AlternatingEpochBasedTrainLoop` sets
+    them; :meth:`set_phase`):
+
+    - 'detector': G frozen, the detector learns from its losses;
+    - 'generator': the detector frozen, G learns from
+      ``recon_weight * L1(G(x), target)`` on abnormal images (eq. 3, target
+      = the pseudo-normal G_realistic(I_b(x)) from ``LoadGeneratorTarget``),
+      ``identity_weight * L1(G(y), y)`` on images without lesions, and
+      ``lambda_det`` times the detection loss, which reaches G through the
+      attention;
+    - 'joint': both every iteration.
+
+    Frozen means ``requires_grad`` off (parameters the config freezes, e.g.
+    a backbone's stem, stay frozen), the subnet in eval mode (BatchNorm
+    statistics untouched, dropout off) and not stepped; under DDP the
+    frozen subnet's forward runs without gradient synchronisation.
+
+    Args:
+        detector (dict): An mmdet detector config. Its
+            ``data_preprocessor`` is used when ``data_preprocessor`` is None.
+        generator (dict): G's config, e.g. ``dict(type=
+            'mmagic.ResnetGenerator', in_channels=1, out_channels=1, ...)``
+            - the Abn2Nor config's ``model.generator``.
+        generator_checkpoint (str, optional): The Abn2Nor checkpoint
+            (``configs/cgan/abn2nor_*``). Loaded by :meth:`init_weights`,
+            i.e. when training starts; a GRANet checkpoint carries G itself.
+        generator_size (int, optional): The longer side G runs at (the
+            aspect ratio is kept). Defaults to None.
+        attention (dict): ``mode`` and ``norm`` of the attention neck.
+        recon_weight (float): Defaults to 1.0.
+        identity_weight (float): Defaults to 1.0.
+        lambda_det (float): Weight of the detection loss in G's update.
+            Defaults to 1.0.
+        phase (str): The phase when no loop sets one. Defaults to 'joint'.
+        data_preprocessor (dict, optional): Defaults to the detector's,
+            as a :class:`GRANetDataPreprocessor`.
+        init_cfg (dict, optional): Defaults to None.
+    """
+
+    def __init__(self,
+                 detector: dict,
+                 generator: dict,
+                 generator_checkpoint: Optional[str] = None,
+                 generator_size: Optional[int] = None,
+                 attention: dict = dict(mode='residual', norm='none'),
+                 recon_weight: float = 1.0,
+                 identity_weight: float = 1.0,
+                 lambda_det: float = 1.0,
+                 phase: str = 'joint',
+                 data_preprocessor: Optional[dict] = None,
+                 init_cfg: Optional[dict] = None) -> None:
+        detector = copy.deepcopy(detector)
+        det_preprocessor = detector.pop('data_preprocessor', None)
+        if data_preprocessor is None:
+            if det_preprocessor is None:
+                raise ValueError('GRANet needs a data_preprocessor (its own '
+                                 'or the detector\'s)')
+            data_preprocessor = dict(det_preprocessor)
+            data_preprocessor['type'] = 'GRANetDataPreprocessor'
+        super().__init__(data_preprocessor=data_preprocessor,
+                         init_cfg=init_cfg)
+        neck = detector.get('neck')
+        if neck is None:
+            raise ValueError('GRANet applies its attention to the '
+                             'detector\'s neck outputs; the detector has no '
+                             'neck')
+        if isinstance(neck, dict) and neck.get('type') not in (
+                'ResidualAttentionNeck', 'mmgranet.ResidualAttentionNeck'):
+            detector['neck'] = dict(type='mmgranet.ResidualAttentionNeck',
+                                    neck=neck, **attention)
+        self.detector = MODELS.build(detector)
+        self.generator = MODELS.build(generator)
+        self.generator_checkpoint = generator_checkpoint
+        self.generator_size = generator_size
+        self.recon_weight = recon_weight
+        self.identity_weight = identity_weight
+        self.lambda_det = lambda_det
+        self._trainable = {n: p.requires_grad
+                           for n, p in self.named_parameters()}
+        self.phase = None
+        self.set_phase(phase)
+
+    # ------------------------------------------------------------ weights
+    def init_weights(self) -> None:
+        """Initialise the detector; load G from the Abn2Nor checkpoint."""
+        _unwrap(self.detector).init_weights()
+        if self.generator_checkpoint is None:
+            # a fresh G would make the attention noise; say what is missing
+            raise InputError(
+                'GRANet: model.generator_checkpoint is not set. G comes from '
+                'the Abn2Nor cGAN (paper eq. 3): train it with tools/train.py '
+                'configs/cgan/abn2nor_*.py and point generator_checkpoint at '
+                'its checkpoint')
+        self.load_generator(self.generator_checkpoint)
+        self._is_init = True
+
+    def load_generator(self, checkpoint: str) -> None:
+        if not checkpoint.startswith(('http://', 'https://')) and \
+                not osp.isfile(checkpoint):
+            raise InputError(
+                f'{checkpoint}: no such Abn2Nor checkpoint. It is made by '
+                'the Abn2Nor stage (tools/train.py configs/cgan/abn2nor_*.py'
+                '; make demo runs it on mini-RSNA)')
+        ckpt = _load_checkpoint(checkpoint, map_location='cpu')
+        state = ckpt.get('state_dict', ckpt)
+        weights = {k[len('generator.'):]: v for k, v in state.items()
+                   if k.startswith('generator.')}
+        if not weights:
+            raise InputError(f'{checkpoint}: no generator.* weights; not a '
+                             'PseudoNormalGAN (Abn2Nor) checkpoint')
+        try:
+            _unwrap(self.generator).load_state_dict(weights, strict=True)
+        except RuntimeError as e:
+            raise InputError(
+                f'{checkpoint}: the generator in the config does not match '
+                f'the checkpoint\'s (base_channels / num_blocks?): {e}'
+            ) from None
+
+    # ------------------------------------------------------------- phases
+    def set_phase(self, phase: str) -> None:
+        """'detector', 'generator' or 'joint'; see the class docstring."""
+        if phase not in PHASES:
+            raise ValueError(f'phase must be one of {PHASES}, got {phase!r}')
+        self.phase = phase
+        frozen = {'detector': ('generator', ),
+                  'generator': ('detector', ),
+                  'joint': ()}[phase]
+        for name, p in self.named_parameters():
+            sub = name.split('.', 1)[0]
+            p.requires_grad_(self._trainable.get(name, True)
+                             and sub not in frozen)
+        self.train(self.training)
+
+    @property
+    def frozen(self) -> Tuple[str, ...]:
+        return {'detector': ('generator', ), 'generator': ('detector', ),
+                'joint': ()}[self.phase]
+
+    def train(self, mode: bool = True):
+        super().train(mode)
+        if mode:
+            for name in self.frozen:
+                getattr(self, name).eval()
+        return self
+
+    # ----------------------------------------------------------- residual
+    def _image01(self, inputs: torch.Tensor) -> torch.Tensor:
+        """The first channel of the normalised batch, back in [0, 1]."""
+        x = inputs[:, :1].float()
+        pre = self.data_preprocessor
+        if getattr(pre, '_enable_normalize', False):
+            x = x * pre.std[:1].view(1, 1, 1, 1) + pre.mean[:1].view(
+                1, 1, 1, 1)
+        return (x / 255.0).clamp(0, 1)
+
+    def _to_generator_size(self, img: torch.Tensor) -> torch.Tensor:
+        # G only ever runs smaller than the input (area downsampling)
+        if self.generator_size is None or \
+                max(img.shape[-2:]) <= self.generator_size:
+            return img
+        h, w = img.shape[-2:]
+        scale = self.generator_size / max(h, w)  # the longer side, aspect
+        return F.interpolate(img, size=(round(h * scale), round(w * scale)),
+                             mode='area')
+
+    def generate(self, inputs: torch.Tensor
+                 ) -> Tuple[torch.Tensor, torch.Tensor, torch.Tensor]:
+        """(x, G(x), |x - G(x)|), [B, 1, h, w] in [0, 1] at G's size."""
+        x = self._to_generator_size(self._image01(inputs))
+        ctx = self.generator.no_sync() if 'generator' in self.frozen and \
+            hasattr(self.generator, 'no_sync') else nullcontext()
+        with ctx:
+            g = (self.generator(x * 2 - 1) + 1) / 2
+        return x, g, (x - g).abs()
+
+    @contextmanager
+    def _attending(self, residual: Optional[torch.Tensor]):
+        neck = _unwrap(self.detector).neck
+        with neck.attending(residual):
+            yield
+
+    def _detector(self, inputs, data_samples, mode):
+        ctx = self.detector.no_sync() if 'detector' in self.frozen and \
+            hasattr(self.detector, 'no_sync') else nullcontext()
+        with ctx:
+            return self.detector(inputs, data_samples, mode=mode)
+
+    # ------------------------------------------------------------- losses
+    def _generator_losses(self, x: torch.Tensor, g: torch.Tensor,
+                          data_samples) -> Dict[str, torch.Tensor]:
+        if not all(hasattr(s, 'gen_target') for s in data_samples):
+            raise InputError(
+                'GRANet: G is being trained but the batch has no generator '
+                'targets; add LoadGeneratorTarget to the train pipeline')
+        target = torch.stack([s.gen_target for s in data_samples]) / 255.0
+        target = self._to_generator_size(target)
+        kind = torch.tensor([float(s.metainfo.get('gen_target_kind',
+                                                  'identity') == 'pseudo')
+                             for s in data_samples], device=x.device)
+        err = (g - target).abs().flatten(1).mean(dim=1)
+        losses = {}
+        n_pseudo = kind.sum()
+        n_id = len(kind) - n_pseudo
+        losses['loss_g_recon'] = self.recon_weight * (err * kind).sum() / \
+            n_pseudo.clamp(min=1)
+        losses['loss_g_identity'] = self.identity_weight * (
+            err * (1 - kind)).sum() / n_id.clamp(min=1)
+        return losses
+
+    def loss(self, batch_inputs: torch.Tensor, batch_data_samples) -> dict:
+        """Detection losses (+ G's, unless G is frozen)."""
+        train_g = 'generator' not in self.frozen
+        with (nullcontext() if train_g else torch.no_grad()):
+            x, g, residual = self.generate(batch_inputs)
+        losses = {}
+        if train_g:
+            losses.update(self._generator_losses(x, g, batch_data_samples))
+            if self.lambda_det != 1.0:
+                residual = _ScaleGrad.apply(residual, self.lambda_det)
+        with self._attending(residual):
+            losses.update(self._detector(batch_inputs, batch_data_samples,
+                                         'loss'))
+        return losses
+
+    def train_step(self, data, optim_wrapper: OptimWrapperDict
+                   ) -> Dict[str, torch.Tensor]:
+        """One iteration of the current phase: the frozen subnet's
+        optimizer is not touched."""
+        if not isinstance(optim_wrapper, OptimWrapperDict):
+            raise TypeError('GRANet trains with an OptimWrapperDict with keys'
+                            ' detector and generator (optim_wrapper = dict('
+                            'constructor=\'mmagic.MultiOptimWrapperConstructor'
+                            '\', detector=..., generator=...))')
+        active = [n for n in ('detector', 'generator')
+                  if n not in self.frozen]
+        wrappers = [optim_wrapper[n] for n in active]
+        ctxs = [w.optim_context(getattr(self, n))
+                for n, w in zip(active, wrappers)]
+        with ctxs[0], (ctxs[1] if len(ctxs) > 1 else nullcontext()):
+            data = self.data_preprocessor(data, True)
+            losses = self._run_forward(data, mode='loss')
+        parsed, log_vars = self.parse_losses(losses)
+        if len(wrappers) == 1:
+            wrappers[0].update_params(parsed)
+        else:
+            wrappers[0].backward(parsed)
+            for w in wrappers:
+                w.step()
+                w.zero_grad()
+        return log_vars
+
+    # ---------------------------------------------------------- inference
+    def predict(self, batch_inputs, batch_data_samples, rescale=True):
+        """Detections (in original pixels with ``rescale``); each sample
+        also gets ``gen_output`` and ``residual`` ([1, h, w], [0, 1])."""
+        x, g, residual = self.generate(batch_inputs)
+        with self._attending(residual):
+            samples = _unwrap(self.detector).predict(
+                batch_inputs, batch_data_samples, rescale=rescale)
+        for s, gi, ri in zip(samples, g, residual):
+            s.set_field(gi.detach(), 'gen_output', field_type='data')
+            s.set_field(ri.detach(), 'residual', field_type='data')
+        return samples
+
+    def _forward(self, batch_inputs, batch_data_samples=None):
+        x, g, residual = self.generate(batch_inputs)
+        with self._attending(residual):
+            return self.detector(batch_inputs, batch_data_samples,
+                                 mode='tensor')
+
+    def extract_feat(self, batch_inputs: torch.Tensor):
+        x, g, residual = self.generate(batch_inputs)
+        with self._attending(residual):
+            return _unwrap(self.detector).extract_feat(batch_inputs)

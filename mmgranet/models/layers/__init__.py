@@ -1,0 +1,3 @@
+from .pretrained_or_warn import PretrainedOrWarnInit
+
+__all__ = ['PretrainedOrWarnInit']

@@ -1,0 +1,301 @@
+"""GRANet's parts: the residual attention, G's checkpoint, phases and
+freezing, the RetinaNet† heads, the data preprocessor and the pictures."""
+import copy
+import os.path as osp
+import warnings
+
+import numpy as np
+import pytest
+import torch
+import torch.nn as nn
+from conftest import REPO_ROOT, save_generator_checkpoint
+from mmengine import Config
+from mmengine.registry import init_default_scope
+
+from mmgranet.fileio import InputError
+from mmgranet.models.necks import (apply_attention, normalise_attention,
+                                   resize_attention)
+from mmgranet.registry import MODELS
+from mmgranet.testing import demo_det_inputs
+
+MINI = osp.join(REPO_ROOT, 'configs', 'granet', 'retinanet_r18_mini-rsna.py')
+
+
+class IdentityG(nn.Module):
+
+    def forward(self, x):
+        return x
+
+
+def build_mini(**overrides):
+    init_default_scope('mmgranet')
+    cfg = Config.fromfile(MINI).model
+    cfg.update(overrides)
+    model = MODELS.build(cfg)
+    model.detector.init_weights()
+    model.generator.init_weights()
+    return model
+
+
+def batch(model, num_boxes=(2, 0), size=64, channels=3, seed=0):
+    torch.manual_seed(seed)
+    packed = demo_det_inputs([(channels, size, size)] * len(num_boxes),
+                             num_boxes=list(num_boxes), seed=seed)
+    return model.data_preprocessor(packed, False)
+
+
+def test_attention_maths():
+    a = torch.rand(2, 1, 32, 32)
+    assert torch.allclose(normalise_attention(a, 'max').flatten(1).amax(1),
+                          torch.ones(2), atol=1e-5)
+    assert torch.allclose(normalise_attention(a, 'mean').flatten(1).mean(1),
+                          torch.ones(2), atol=1e-4)
+    assert normalise_attention(a, 'none') is a
+    # area resizing keeps the mean (every pixel counts once)
+    small = resize_attention(a, (8, 8))
+    assert small.shape == (2, 1, 8, 8)
+    assert torch.allclose(small.mean(), a.mean(), atol=1e-6)
+    f = [torch.randn(2, 4, 16, 16), torch.randn(2, 4, 4, 4)]
+    res = apply_attention(f, torch.zeros(2, 1, 32, 32), 'residual')
+    assert all(torch.equal(x, y) for x, y in zip(f, res))
+    mul = apply_attention(f, torch.full((2, 1, 32, 32), 0.5), 'multiply')
+    assert all(torch.allclose(x * 0.5, y) for x, y in zip(f, mul))
+    with pytest.raises(ValueError, match='mode'):
+        apply_attention(f, a, 'add')
+    with pytest.raises(ValueError, match='norm'):
+        normalise_attention(a, 'softmax')
+
+
+def test_attention_is_identity_when_g_is_identity():
+    model = build_mini()
+    model.generator = IdentityG()
+    model.eval()
+    inputs = batch(model)['inputs']
+    x, g, residual = model.generate(inputs)
+    assert residual.abs().max() < 1e-6
+    with torch.no_grad():
+        plain = model.detector.extract_feat(inputs)  # no attention set
+        attended = model.extract_feat(inputs)
+    assert len(plain) == len(attended) == 5
+    for p, a in zip(plain, attended):
+        assert torch.allclose(p, a, atol=1e-5)
+
+
+def test_attention_changes_features_where_g_differs():
+    model = build_mini()
+    model.eval()
+    inputs = batch(model)['inputs']
+    with torch.no_grad():
+        plain = model.detector.extract_feat(inputs)
+        attended = model.extract_feat(inputs)
+        _, _, residual = model.generate(inputs)
+    assert residual.mean() > 0.01  # a random G is far from the identity
+    a = resize_attention(residual, plain[0].shape[-2:])
+    assert torch.allclose(attended[0], plain[0] * (1 + a), atol=1e-5)
+
+
+def test_generator_runs_at_generator_size_and_in_image_range():
+    model = build_mini(generator_size=32)
+    x, g, residual = model.generate(batch(model, size=64)['inputs'])
+    assert x.shape == g.shape == residual.shape == (2, 1, 32, 32)
+    assert 0 <= float(x.min()) and float(x.max()) <= 1
+    assert 0 <= float(g.min()) and float(g.max()) <= 1
+    # never upsampled: an input smaller than generator_size stays as is
+    model.generator_size = 256
+    assert model.generate(batch(model, size=64)['inputs'])[0].shape[-1] == 64
+
+
+def test_generator_checkpoint(tmp_path):
+    model = build_mini(generator_checkpoint=None)
+    with pytest.raises(InputError, match='Abn2Nor'):
+        model.init_weights()
+    model.generator_checkpoint = str(tmp_path / 'missing.pth')
+    with pytest.raises(InputError, match='missing.pth.*Abn2Nor stage'):
+        model.init_weights()
+    ckpt = save_generator_checkpoint(str(tmp_path / 'g.pth'), seed=3)
+    model.generator_checkpoint = ckpt
+    model.init_weights()
+    saved = torch.load(ckpt, weights_only=False)['state_dict']
+    for k, v in model.generator.state_dict().items():
+        assert torch.equal(v, saved[f'generator.{k}']), k
+    wrong = save_generator_checkpoint(str(tmp_path / 'big.pth'),
+                                      base_channels=16, num_blocks=2)
+    with pytest.raises(InputError, match='does not match'):
+        model.load_generator(wrong)
+    torch.save(dict(state_dict=dict(w=torch.zeros(1))),
+               str(tmp_path / 'other.pth'))
+    with pytest.raises(InputError, match='not a PseudoNormalGAN'):
+        model.load_generator(str(tmp_path / 'other.pth'))
+
+
+def test_phases_freeze_and_restore():
+    model = build_mini()
+    model.set_phase('generator')
+    model.train()
+    assert not any(p.requires_grad for p in model.detector.parameters())
+    assert all(p.requires_grad for p in model.generator.parameters())
+    assert not model.detector.training and model.generator.training
+    bns = [m for m in model.detector.modules()
+           if isinstance(m, nn.BatchNorm2d)]
+    assert bns and not any(m.training for m in bns)
+    model.set_phase('detector')
+    model.train()
+    assert model.detector.training and not model.generator.training
+    assert not any(p.requires_grad for p in model.generator.parameters())
+    model.set_phase('joint')
+    assert all(p.requires_grad == model._trainable[n]
+               for n, p in model.named_parameters())
+    with pytest.raises(ValueError, match='phase'):
+        model.set_phase('both')
+
+
+def test_lambda_det_scales_the_detection_gradient_into_g():
+    grads = {}
+    for lam in (1.0, 0.0):
+        model = build_mini(lambda_det=lam, recon_weight=0.0,
+                           identity_weight=0.0)
+        model.set_phase('generator')
+        model.train()
+        packed = demo_det_inputs([(4, 64, 64)] * 2, num_boxes=[2, 0])
+        data = model.data_preprocessor(packed, True)
+        losses = model(**data, mode='loss')
+        total, _ = model.parse_losses(losses)
+        total.backward()
+        grads[lam] = sum(float(p.grad.abs().sum())
+                         for p in model.generator.parameters()
+                         if p.grad is not None)
+    assert grads[1.0] > 0 and grads[0.0] == 0
+
+
+def test_preprocessor_peels_off_the_target():
+    model = build_mini()
+    packed = demo_det_inputs([(4, 64, 48), (4, 56, 64)], num_boxes=[1, 0])
+    raw_targets = [t[3].clone() for t in packed['inputs']]
+    data = model.data_preprocessor(copy.deepcopy(packed), True)
+    assert data['inputs'].shape == (2, 3, 64, 64)
+    for sample, raw in zip(data['data_samples'], raw_targets):
+        t = sample.gen_target
+        assert t.shape == (1, 64, 64)
+        h, w = raw.shape
+        assert torch.equal(t[0, :h, :w], raw.float())
+        assert t[0, h:].abs().sum() == 0 and t[0, :, w:].abs().sum() == 0
+    # test time: 3 channels pass through untouched
+    plain = demo_det_inputs([(3, 64, 64)], num_boxes=[1])
+    out = model.data_preprocessor(plain, False)
+    assert not hasattr(out['data_samples'][0], 'gen_target')
+    mixed = demo_det_inputs([(4, 64, 64), (3, 64, 64)], num_boxes=[1, 0])
+    with pytest.raises(ValueError, match='LoadGeneratorTarget'):
+        model.data_preprocessor(mixed, True)
+
+
+def test_training_g_without_targets_is_a_clear_error():
+    model = build_mini()
+    model.set_phase('generator')
+    data = model.data_preprocessor(
+        demo_det_inputs([(3, 64, 64)], num_boxes=[1]), True)
+    with pytest.raises(InputError, match='LoadGeneratorTarget'):
+        model(**data, mode='loss')
+
+
+def test_predictions_in_original_pixels():
+    """An image loaded at half size: boxes come back in original pixels
+    (x2), and GRANet's G(x) and residual ride along."""
+    model = build_mini()
+    model.eval()
+    model.detector.bbox_head.test_cfg.score_thr = 0.0
+    packed = demo_det_inputs([(3, 64, 64)], num_boxes=[1])
+    packed['data_samples'][0].set_metainfo(
+        dict(ori_shape=(128, 128), scale_factor=(0.5, 0.5)))
+    with torch.no_grad():
+        data = model.data_preprocessor(copy.deepcopy(packed), False)
+        full = model(**data, mode='predict')[0]
+        data = model.data_preprocessor(copy.deepcopy(packed), False)
+        scaled = model.predict(data['inputs'], data['data_samples'],
+                               rescale=False)[0]
+    a = full.pred_instances.bboxes
+    b = scaled.pred_instances.bboxes
+    assert len(a) > 0
+    assert torch.allclose(a, (b * 2).clamp(0, 128), atol=1e-3)
+    assert full.residual.shape == full.gen_output.shape == (1, 64, 64)
+
+
+def test_global_label_retinanet_heads():
+    granet = build_mini()
+    model, preprocess = granet.detector, granet.data_preprocessor
+    packed = demo_det_inputs([(3, 64, 64)] * 2, num_boxes=[1, 0])
+    for s, label in zip(packed['data_samples'], (1, 0)):
+        s.set_metainfo(dict(image_label=label))
+    model.train()
+    data = preprocess(copy.deepcopy(packed), True)
+    losses = model(**data, mode='loss')
+    assert 0 < float(losses['loss_image_cls']) < 0.2  # weight 0.1 x ~ln 3
+    # dropout before the classifier: active in training only
+    feats = model.extract_feat(data['inputs'])
+    a = model.bbox_head(feats)[0][0]
+    b = model.bbox_head(feats)[0][0]
+    assert not torch.equal(a, b)
+    model.eval()
+    with torch.no_grad():
+        assert torch.equal(model.bbox_head(feats)[0][0],
+                           model.bbox_head(feats)[0][0])
+        model.bbox_head.test_cfg.score_thr = 0.0
+        data = preprocess(copy.deepcopy(packed), False)
+        plain = model(**data, mode='predict')
+        model.image_score_power = 1.0
+        data = preprocess(copy.deepcopy(packed), False)
+        fused = model(**data, mode='predict')
+    for p, f in zip(plain, fused):
+        probs = f.pred_image_probs
+        assert probs.shape == (3, ) and abs(float(probs.sum()) - 1) < 1e-5
+        # same boxes; every score times p(Lung Opacity)
+        top = p.pred_instances.scores[:10]
+        assert torch.allclose(f.pred_instances.scores[:10], top * probs[1],
+                              atol=1e-6)
+
+
+def test_pretrained_or_warn(tmp_path):
+    from mmengine.model import BaseModule
+
+    class Net(BaseModule):
+
+        def __init__(self, checkpoint):
+            super().__init__(init_cfg=dict(type='mmgranet.PretrainedOrWarn',
+                                           checkpoint=checkpoint))
+            self.fc = nn.Linear(2, 2)
+
+    init_default_scope('mmgranet')
+    net = Net(str(tmp_path / 'none.pth'))
+    before = net.fc.weight.clone()
+    with pytest.warns(UserWarning, match='none.pth.*random initialisation'):
+        net.init_weights()
+    assert torch.equal(before, net.fc.weight)
+
+    weights = {'fc.weight': torch.ones(2, 2), 'fc.bias': torch.zeros(2)}
+    torch.save(dict(state_dict=weights), str(tmp_path / 'w.pth'))
+    net = Net(str(tmp_path / 'w.pth'))
+    with warnings.catch_warnings():
+        warnings.simplefilter('error', UserWarning)
+        net.init_weights()
+    assert torch.equal(net.fc.weight, torch.ones(2, 2))
+
+    (tmp_path / 'bad.pth').write_bytes(b'not a checkpoint')
+    with pytest.raises(Exception):
+        Net(str(tmp_path / 'bad.pth')).init_weights()
+
+
+def test_render_sample_panels(mini_rsna):
+    from mmgranet.engine.hooks import render_sample
+    pid = sorted(p[:-4] for p in __import__('os').listdir(
+        osp.join(mini_rsna, 'stage_2_train_images')))[0]
+    sample = dict(
+        img_path=osp.join(mini_rsna, 'stage_2_train_images', f'{pid}.dcm'),
+        ori_gt_bboxes=np.array([[10, 10, 40, 40]], np.float32),
+        pred_instances=dict(bboxes=torch.tensor([[12., 12, 44, 40]]),
+                            scores=torch.tensor([0.9])),
+        gen_output=torch.rand(1, 32, 32), residual=torch.rand(1, 32, 32))
+    picture = render_sample(sample)
+    assert picture.shape == (128, 3 * 128, 3) and picture.dtype == np.uint8
+    # the prediction is drawn in red on the first panel
+    assert (picture[12, 12:44] == [0, 0, 255]).all(axis=1).mean() > 0.5
+    del sample['gen_output'], sample['residual']
+    assert render_sample(sample).shape == (128, 128, 3)
