@@ -1,8 +1,8 @@
 # GRANet at mini scale: the full method (align + attention + pseudo-abnormal
 # augmentation, alternating 2:2) on mini-RSNA at 128 px with the mini
 # RetinaNet† (ResNet18, random init, AdamW) and the small Abn2Nor generator
-# (32 channels, 6 blocks, at 128 px as trained). Trains on 2 CPU cores in minutes;
-# `make demo` runs it after the stages it reads.
+# (32 channels, 6 blocks, at 128 px as trained). Trains on 2 CPU cores in
+# minutes; `make demo` runs it after the stages it reads.
 _base_ = '../retinanet/retinanet-dagger_r18_mini-rsna.py'
 
 aligned_root = _base_.data_root + 'aligned/'

@@ -3,16 +3,17 @@
 # predictions are mapped back to original pixels for the metric.
 _base_ = './retinanet-dagger_r18_mini-rsna.py'
 
+scale = (_base_.image_size, _base_.image_size)
 affine_file = _base_.data_root + 'aligned/affines.csv'
 train_pipeline = [
-    dict(type='LoadDicomFromFile', load_scale=(_base_.image_size, _base_.image_size)),
+    dict(type='LoadDicomFromFile', load_scale=scale),
     dict(type='mmdet.LoadAnnotations', with_bbox=True),
     dict(type='AffineAlign', affine_file=affine_file),
     dict(type='mmdet.RandomFlip', prob=0.5),
     dict(type='mmdet.PackDetInputs', meta_keys=_base_.meta_keys),
 ]
 test_pipeline = [
-    dict(type='LoadDicomFromFile', load_scale=(_base_.image_size, _base_.image_size)),
+    dict(type='LoadDicomFromFile', load_scale=scale),
     dict(type='mmdet.LoadAnnotations', with_bbox=True),
     dict(type='AffineAlign', affine_file=affine_file),
     dict(type='mmdet.PackDetInputs', meta_keys=_base_.meta_keys),

@@ -4,17 +4,18 @@
 # predictions back with the inverse, so scores stay in original pixels.
 _base_ = './retinanet_r18_fpn_1x_mini-rsna.py'
 
+scale = (_base_.image_size, _base_.image_size)
 affine_file = _base_.data_root + 'aligned/affines.csv'
 meta_keys = _base_.meta_keys
 train_pipeline = [
-    dict(type='LoadDicomFromFile', load_scale=(_base_.image_size, _base_.image_size)),
+    dict(type='LoadDicomFromFile', load_scale=scale),
     dict(type='mmdet.LoadAnnotations', with_bbox=True),
     dict(type='AffineAlign', affine_file=affine_file),
     dict(type='mmdet.RandomFlip', prob=0.5),
     dict(type='mmdet.PackDetInputs', meta_keys=meta_keys),
 ]
 test_pipeline = [
-    dict(type='LoadDicomFromFile', load_scale=(_base_.image_size, _base_.image_size)),
+    dict(type='LoadDicomFromFile', load_scale=scale),
     dict(type='mmdet.LoadAnnotations', with_bbox=True),
     dict(type='AffineAlign', affine_file=affine_file),
     dict(type='mmdet.PackDetInputs', meta_keys=meta_keys),
