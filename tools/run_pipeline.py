@@ -145,19 +145,21 @@ class Pipeline:
             print(f'[{name}] current, skipped', flush=True)
             self.timings[name] = stamp.get('seconds', 0.0)
             return False
-        if stamp and stamp['key'] != key:
-            # inputs changed: the old outputs must not be resumed from
+        changed = bool(stamp) and stamp['key'] != key
+        if resume_dir and not changed and osp.exists(
+                osp.join(resume_dir, 'last_checkpoint')):
+            cmd = cmd + ['--resume']
+        print(f'[{name}] {"inputs changed, " if changed else ""}$ '
+              f'{" ".join(cmd)}', flush=True)
+        if self.dry_run:
+            return True
+        if changed:
+            # the old outputs must not be resumed from
             for path in clean:
                 if osp.isdir(path):
                     shutil.rmtree(path)
                 elif osp.exists(path):
                     os.remove(path)
-        if resume_dir and osp.exists(osp.join(resume_dir,
-                                              'last_checkpoint')):
-            cmd = cmd + ['--resume']
-        print(f'[{name}] $ {" ".join(cmd)}', flush=True)
-        if self.dry_run:
-            return True
         start = time.time()
         log = osp.join(self.work, 'logs', f'{name}.log')
         env = dict(os.environ, PYTHONUNBUFFERED='1')

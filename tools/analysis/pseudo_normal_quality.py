@@ -56,6 +56,9 @@ def main():
     parser.add_argument('data_root')
     parser.add_argument('--pairs', help='default DATA_ROOT/pairs')
     parser.add_argument('--abn2nor', nargs=2, metavar=('CONFIG', 'CKPT'))
+    parser.add_argument('--abn2nor-size', type=int,
+                        help='run G at this size (default: its training '
+                        'size; the cost knob of GRANet.generator_size)')
     parser.add_argument('--pictures', help='directory for case pictures')
     parser.add_argument('--num-pictures', type=int, default=4)
     parser.add_argument('--twins-root',
@@ -68,7 +71,8 @@ def main():
     pairs = args.pairs or osp.join(args.data_root, 'pairs')
     labels = read_rsna_labels(osp.join(args.data_root,
                                        'stage_2_train_labels.csv'))
-    abn2nor = load_image_generator(*args.abn2nor) if args.abn2nor else None
+    abn2nor = load_image_generator(*args.abn2nor, size=args.abn2nor_size) \
+        if args.abn2nor else None
     rows = {k: [] for k in ('x', 'I_b', 'G_realistic(I_b)',
                             'G_abn2nor(x)')}
     shown = 0

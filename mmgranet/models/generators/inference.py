@@ -1,4 +1,4 @@
-from typing import Callable
+from typing import Callable, Optional
 
 import cv2
 import numpy as np
@@ -10,20 +10,21 @@ from mmengine.runner import load_checkpoint
 from mmgranet.registry import MODELS
 
 
-def load_image_generator(config: str, checkpoint: str
+def load_image_generator(config: str, checkpoint: str,
+                         size: Optional[int] = None
                          ) -> Callable[[np.ndarray], np.ndarray]:
     """A trained cGAN generator as an image function.
 
-    The returned function takes a [H, W] uint8 image, runs G at the
-    config's training size (``train_dataloader.dataset.size``) and returns
-    G's output resized back to [H, W] uint8.
+    The returned function takes a [H, W] uint8 image, runs G at ``size``
+    (default: the config's training size, ``train_dataloader.dataset.size``)
+    and returns G's output resized back to [H, W] uint8.
     """
     cfg = Config.fromfile(config)
     init_default_scope(cfg.get('default_scope', 'mmgranet'))
     model = MODELS.build(cfg.model)
     load_checkpoint(model, checkpoint, map_location='cpu', logger='silent')
     model.eval()
-    size = cfg.train_dataloader.dataset.size
+    size = size or cfg.train_dataloader.dataset.size
 
     @torch.no_grad()
     def run(img: np.ndarray) -> np.ndarray:
