@@ -145,7 +145,7 @@ val_dataloader = dict(loader, dataset=dict(data_root=data_root,
                                            pipeline=test_pipeline))
 test_dataloader = val_dataloader
 train_cfg = {train_cfg!r}
-default_hooks = dict(logger=dict(interval=1))
+default_hooks = dict(logger=dict(interval=1), checkpoint=dict(interval=1))
 """
     with open(path, 'w') as f:
         f.write(text)

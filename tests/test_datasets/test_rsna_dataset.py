@@ -149,7 +149,10 @@ def test_pipeline_with_load_scale_to_original_pixels(mini_rsna):
     from mmengine import Config
     cfg = Config.fromfile('configs/_base_/datasets/mini-rsna_detection.py')
     init_default_scope('mmgranet')
-    ds = RSNADataset(data_root=mini_rsna, pipeline=cfg.test_pipeline,
+    pipeline = cfg.test_pipeline
+    assert pipeline[0]['type'] == 'LoadDicomFromFile'
+    pipeline[0]['load_scale'] = (256, 256)  # the fixture's images: 128 px
+    ds = RSNADataset(data_root=mini_rsna, pipeline=pipeline,
                      test_mode=True)
     i = next(i for i in range(len(ds))
              if ds.get_data_info(i)['instances'])
