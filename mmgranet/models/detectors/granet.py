@@ -15,6 +15,9 @@ from mmgranet.fileio import InputError
 from mmgranet.registry import MODELS
 
 PHASES = ('detector', 'generator', 'joint')
+# the subnets each phase freezes
+FROZEN = {'detector': ('generator', ), 'generator': ('detector', ),
+          'joint': ()}
 
 
 class _ScaleGrad(torch.autograd.Function):
@@ -175,19 +178,15 @@ class GRANet(BaseDetector):
         if phase not in PHASES:
             raise ValueError(f'phase must be one of {PHASES}, got {phase!r}')
         self.phase = phase
-        frozen = {'detector': ('generator', ),
-                  'generator': ('detector', ),
-                  'joint': ()}[phase]
         for name, p in self.named_parameters():
             sub = name.split('.', 1)[0]
             p.requires_grad_(self._trainable.get(name, True)
-                             and sub not in frozen)
+                             and sub not in self.frozen)
         self.train(self.training)
 
     @property
     def frozen(self) -> Tuple[str, ...]:
-        return {'detector': ('generator', ), 'generator': ('detector', ),
-                'joint': ()}[self.phase]
+        return FROZEN[self.phase]
 
     def train(self, mode: bool = True):
         super().train(mode)
@@ -220,9 +219,7 @@ class GRANet(BaseDetector):
                  ) -> Tuple[torch.Tensor, torch.Tensor, torch.Tensor]:
         """(x, G(x), |x - G(x)|), [B, 1, h, w] in [0, 1] at G's size."""
         x = self._to_generator_size(self._image01(inputs))
-        ctx = self.generator.no_sync() if 'generator' in self.frozen and \
-            hasattr(self.generator, 'no_sync') else nullcontext()
-        with ctx:
+        with self._sync_context('generator'):
             g = (self.generator(x * 2 - 1) + 1) / 2
         return x, g, (x - g).abs()
 
@@ -232,10 +229,15 @@ class GRANet(BaseDetector):
         with neck.attending(residual):
             yield
 
+    def _sync_context(self, name: str):
+        """A frozen subnet wrapped in DDP runs without gradient sync."""
+        module = getattr(self, name)
+        if name in self.frozen and hasattr(module, 'no_sync'):
+            return module.no_sync()
+        return nullcontext()
+
     def _detector(self, inputs, data_samples, mode):
-        ctx = self.detector.no_sync() if 'detector' in self.frozen and \
-            hasattr(self.detector, 'no_sync') else nullcontext()
-        with ctx:
+        with self._sync_context('detector'):
             return self.detector(inputs, data_samples, mode=mode)
 
     # ------------------------------------------------------------- losses
