@@ -29,6 +29,12 @@ starts again from scratch; an interrupted stage resumes (training from its
 last checkpoint, the offline tools from the images they finished).
 Progress lines of each stage go to the console, everything to
 ``WORK/logs/<stage>.log``.
+
+With ``--jobs 2`` (the mini preset's default) the baseline (9, and its
+test) trains beside the alignment/cGAN chain, which it does not depend
+on; while both run, each gets half the cores (``OMP_NUM_THREADS``, unless
+you set it). If one stage fails, the other is stopped; both resume on the
+next run.
 """
 import argparse
 import hashlib
@@ -39,6 +45,7 @@ import re
 import shutil
 import subprocess
 import sys
+import threading
 import time
 
 REPO = osp.dirname(osp.dirname(osp.abspath(__file__)))
@@ -69,6 +76,7 @@ PRESETS = dict(
         granet=('configs/granet/retinanet_r18_mini-rsna.py', None),
         pairs_k=3,
         workers=2,
+        jobs=2,
     ),
     rsna=dict(
         data_root='data/rsna/',
@@ -81,6 +89,7 @@ PRESETS = dict(
         granet=('configs/granet/retinanet_seresnext101.py', None),
         pairs_k=3,
         workers=8,
+        jobs=1,  # one GPU: the stages run one after the other
     ),
 )
 
@@ -112,11 +121,18 @@ def config_files(config: str):
 
 class Pipeline:
 
-    def __init__(self, work_dir: str, dry_run: bool = False) -> None:
+    def __init__(self, work_dir: str, dry_run: bool = False,
+                 jobs: int = 1) -> None:
         self.work = work_dir
         self.dry_run = dry_run
+        self.jobs = jobs
         self.keys = {}
         self.timings = {}
+        self._lock = threading.Lock()
+        self._branches = []  # threads running stages beside the main chain
+        self._procs = {}  # stage name -> its running subprocess
+        self._errors = []
+        self._stopping = False
         os.makedirs(osp.join(work_dir, 'stamps'), exist_ok=True)
         os.makedirs(osp.join(work_dir, 'logs'), exist_ok=True)
 
@@ -128,6 +144,49 @@ class Pipeline:
         for a in after:
             h.update(self.keys[a].encode())
         return h.hexdigest()
+
+    def branch(self, name, fn):
+        """Run ``fn`` (stages the main chain does not depend on) in a
+        thread beside the main chain; in order when ``jobs`` is 1."""
+        if self.jobs <= 1 or self.dry_run:
+            fn()
+            return
+
+        def target():
+            try:
+                fn()
+            except BaseException as e:  # re-raised by join()
+                with self._lock:
+                    self._errors.append(e)
+                self.stop()
+        thread = threading.Thread(target=target, name=name)
+        with self._lock:
+            self._branches.append(thread)
+        thread.start()
+
+    def stop(self):
+        """Stop every running stage (they resume on the next run)."""
+        with self._lock:
+            self._stopping = True
+            procs = list(self._procs.values())
+        for proc in procs:
+            proc.terminate()
+
+    def join(self):
+        """Wait for the branches; re-raise the first error of one."""
+        for thread in list(self._branches):
+            thread.join()
+        with self._lock:
+            self._branches = []
+            if self._errors:
+                raise self._errors[0]
+
+    def _threads(self) -> str:
+        """CPU threads for a stage: the cores, split among the branches
+        running beside the main chain (fixed when the stage starts)."""
+        with self._lock:
+            running = 1 + sum(t.is_alive() for t in self._branches)
+        return str(max(1, (os.cpu_count() or 1) // running))
 
     def stage(self, name, cmd, outputs, files=(), after=(), clean=(),
               resume_dir=None):
@@ -163,10 +222,17 @@ class Pipeline:
         start = time.time()
         log = osp.join(self.work, 'logs', f'{name}.log')
         env = dict(os.environ, PYTHONUNBUFFERED='1')
-        with open(log, 'w') as f:
+        if self.jobs > 1 and 'OMP_NUM_THREADS' not in os.environ:
+            env['OMP_NUM_THREADS'] = self._threads()
+        with self._lock:
+            if self._stopping:
+                raise SystemExit(f'[{name}] not started: another stage '
+                                 'failed')
             proc = subprocess.Popen(cmd, cwd=REPO, stdout=subprocess.PIPE,
                                     stderr=subprocess.STDOUT, text=True,
                                     env=env, bufsize=1)
+            self._procs[name] = proc
+        with open(log, 'w') as f:
             for line in proc.stdout:
                 f.write(line)
                 f.flush()
@@ -181,6 +247,13 @@ class Pipeline:
                     short = STAMP.sub('', line.rstrip())
                     print(f'[{name}] {short[:150]}', flush=True)
             rc = proc.wait()
+        with self._lock:
+            del self._procs[name]
+            stopped = self._stopping
+        if rc != 0 and stopped:
+            raise SystemExit(f'[{name}] stopped because another stage '
+                             f'failed; log: {log}. Rerun the same command '
+                             'to resume.')
         if rc != 0:
             with open(log) as f:
                 tail = f.readlines()[-25:]
@@ -233,6 +306,9 @@ def main():
                         help='epochs of each cGAN (default: preset)')
     parser.add_argument('--stn-epochs', type=int)
     parser.add_argument('--schedule', help="GRANet's n:m or 'joint'")
+    parser.add_argument('--jobs', type=int,
+                        help='stages run side by side (default: preset; '
+                        'mini 2, rsna 1)')
     parser.add_argument('--fast', action='store_true',
                         help='tiny settings for tests: 1 epoch everywhere')
     parser.add_argument('--dry-run', action='store_true',
@@ -242,7 +318,8 @@ def main():
     py = sys.executable
     data = (args.data_root or preset['data_root']).rstrip('/') + '/'
     work = args.work_dir or f'work_dirs/pipeline_{args.preset}'
-    pipe = Pipeline(work, args.dry_run)
+    jobs = args.jobs or preset['jobs']
+    pipe = Pipeline(work, args.dry_run, jobs)
     aligned = data + 'aligned/'
     pairs = aligned + 'pairs/'
     fast = args.fast
@@ -302,73 +379,10 @@ def main():
     data_opts = [f'{s}_dataloader.dataset.data_root={data}'
                  for s in ('train', 'val', 'test')]
 
-    # 2-4. alignment
-    pipe.stage('reference', [py, 'tools/propose_reference.py', data],
-               [data + 'reference.png'], after=after_data)
-    stn = train('aligner', [
-        f'model.reference={data}reference.png',
-        f'train_dataloader.dataset.data_root={data}'
-    ] + preset.get('aligner_opts', []), after=['reference'],
-        epochs_=epochs('aligner', args.stn_epochs))
-    pipe.stage('align', [
-        py, 'tools/align_dataset.py', preset['aligner'][0], stn,
-        '--data-root', data, '--out', aligned, '--cfg-options',
-        f'model.reference={data}reference.png',
-        *preset.get('aligner_opts', [])
-    ], [aligned + 'affines.csv'], files=[preset['aligner'][0]],
-        after=['aligner'], clean=[aligned])
-
-    # 5. pseudo pairs on the aligned copy
-    pipe.stage('pairs', [
-        py, 'tools/make_pseudo_pairs.py', aligned, '--out', pairs, '--k',
-        str(preset['pairs_k']), '--workers', str(preset['workers'])
-    ], [pairs + 'neighbours.csv'], after=['align'], clean=[pairs])
-
-    # 6-8. the cGANs
-    gan_roots = [
-        f'train_dataloader.dataset.normal_root={aligned}',
-    ]
-    realistic = train('realistic', gan_roots + [
-        f'train_dataloader.dataset.input_root={pairs}pseudo_normal/',
-        f'train_dataloader.dataset.target_root={pairs}pseudo_normal/'
-    ], after=['pairs'], epochs_=epochs('realistic', args.gan_epochs))
-    targets = pairs + 'realistic_targets/'
-    pipe.stage('targets', [
-        py, 'tools/make_realistic_targets.py', preset['realistic'][0],
-        realistic, '--input-root', pairs + 'pseudo_normal', '--out', targets
-    ], [targets + 'stage_2_train_images'], files=[preset['realistic'][0]],
-        after=['realistic'], clean=[targets])
-    abn2nor = train('abn2nor', gan_roots + [
-        f'train_dataloader.dataset.input_root={aligned}',
-        f'train_dataloader.dataset.target_root={targets}'
-    ], after=['targets'], epochs_=epochs('abn2nor', args.gan_epochs))
-
-    # 9-10. detectors
-    det_epochs = epochs('baseline', args.det_epochs)
-    baseline = train('baseline', data_opts, after=after_data,
-                     epochs_=det_epochs)
-    granet_opts = data_opts + [
-        f'model.generator_checkpoint={abn2nor}',
-        f'train_dataloader.dataset.pipeline.2.affine_file='
-        f'{aligned}affines.csv',
-        f'train_dataloader.dataset.pipeline.3.neighbour_file='
-        f'{pairs}neighbours.csv',
-        f'train_dataloader.dataset.pipeline.3.data_root={aligned}',
-        f'train_dataloader.dataset.pipeline.4.target_root={targets}',
-        f'val_dataloader.dataset.pipeline.2.affine_file={aligned}'
-        'affines.csv',
-        f'test_dataloader.dataset.pipeline.2.affine_file={aligned}'
-        'affines.csv',
-    ]
-    if args.schedule:
-        granet_opts.append(f'train_cfg.schedule={args.schedule}')
-    granet = train('granet', granet_opts, after=['abn2nor', 'pairs'],
-                   epochs_=epochs('granet', args.det_epochs))
-
-    # 11. test: submissions in original pixels + pictures
+    # 11. test: the RSNA metric, a submission in original pixels, pictures
     results = {}
-    for name, ckpt, opts in (('baseline', baseline, data_opts),
-                             ('granet', granet, granet_opts)):
+
+    def test(name, ckpt, opts):
         config = preset[name][0]
         sub = osp.join(work, f'submission_{name}_fold0_val.csv')
         test_opts = [o for o in opts if not o.startswith('train_')]
@@ -381,19 +395,98 @@ def main():
             results[name] = metric_line(
                 osp.join(work, 'logs', f'test-{name}.log'))
 
-    # 12. report
-    has_truth = osp.exists(data + 'poses.csv')
-    if has_truth:
-        pipe.stage('alignment-error', [
-            py, 'tools/analysis/alignment_error.py', data,
-            aligned + 'affines.csv'
-        ], [], after=['align'])
-        pipe.stage('pseudo-normal-quality', [
-            py, 'tools/analysis/pseudo_normal_quality.py', aligned,
-            '--pairs', pairs, '--twins-root', data, '--affines',
-            aligned + 'affines.csv', '--abn2nor', preset['abn2nor'][0],
-            abn2nor, '--pictures', osp.join(work, 'pseudo_normal_cases')
-        ], [], files=[preset['abn2nor'][0]], after=['abn2nor'])
+    # 9. the baseline depends on none of stages 2-8: it trains beside them
+    def baseline_branch():
+        ckpt = train('baseline', data_opts, after=after_data,
+                     epochs_=epochs('baseline', args.det_epochs))
+        test('baseline', ckpt, data_opts)
+
+    pipe.branch('baseline', baseline_branch)
+    try:
+        # 2-4. alignment
+        pipe.stage('reference', [py, 'tools/propose_reference.py', data],
+                   [data + 'reference.png'], after=after_data)
+        stn = train('aligner', [
+            f'model.reference={data}reference.png',
+            f'train_dataloader.dataset.data_root={data}'
+        ] + preset.get('aligner_opts', []), after=['reference'],
+            epochs_=epochs('aligner', args.stn_epochs))
+        pipe.stage('align', [
+            py, 'tools/align_dataset.py', preset['aligner'][0], stn,
+            '--data-root', data, '--out', aligned, '--cfg-options',
+            f'model.reference={data}reference.png',
+            *preset.get('aligner_opts', [])
+        ], [aligned + 'affines.csv'], files=[preset['aligner'][0]],
+            after=['aligner'], clean=[aligned])
+
+        # 5. pseudo pairs on the aligned copy
+        pipe.stage('pairs', [
+            py, 'tools/make_pseudo_pairs.py', aligned, '--out', pairs, '--k',
+            str(preset['pairs_k']), '--workers', str(preset['workers'])
+        ], [pairs + 'neighbours.csv'], after=['align'], clean=[pairs])
+
+        # 6-8. the cGANs
+        gan_roots = [
+            f'train_dataloader.dataset.normal_root={aligned}',
+        ]
+        realistic = train('realistic', gan_roots + [
+            f'train_dataloader.dataset.input_root={pairs}pseudo_normal/',
+            f'train_dataloader.dataset.target_root={pairs}pseudo_normal/'
+        ], after=['pairs'], epochs_=epochs('realistic', args.gan_epochs))
+        targets = pairs + 'realistic_targets/'
+        pipe.stage('targets', [
+            py, 'tools/make_realistic_targets.py', preset['realistic'][0],
+            realistic, '--input-root', pairs + 'pseudo_normal', '--out',
+            targets
+        ], [targets + 'stage_2_train_images'],
+            files=[preset['realistic'][0]], after=['realistic'],
+            clean=[targets])
+        abn2nor = train('abn2nor', gan_roots + [
+            f'train_dataloader.dataset.input_root={aligned}',
+            f'train_dataloader.dataset.target_root={targets}'
+        ], after=['targets'], epochs_=epochs('abn2nor', args.gan_epochs))
+
+        # 10. GRANet
+        granet_opts = data_opts + [
+            f'model.generator_checkpoint={abn2nor}',
+            f'train_dataloader.dataset.pipeline.2.affine_file='
+            f'{aligned}affines.csv',
+            f'train_dataloader.dataset.pipeline.3.neighbour_file='
+            f'{pairs}neighbours.csv',
+            f'train_dataloader.dataset.pipeline.3.data_root={aligned}',
+            f'train_dataloader.dataset.pipeline.4.target_root={targets}',
+            f'val_dataloader.dataset.pipeline.2.affine_file={aligned}'
+            'affines.csv',
+            f'test_dataloader.dataset.pipeline.2.affine_file={aligned}'
+            'affines.csv',
+        ]
+        if args.schedule:
+            granet_opts.append(f'train_cfg.schedule={args.schedule}')
+        granet = train('granet', granet_opts, after=['abn2nor', 'pairs'],
+                       epochs_=epochs('granet', args.det_epochs))
+        test('granet', granet, granet_opts)
+
+        # 12. report
+        has_truth = osp.exists(data + 'poses.csv')
+        if has_truth:
+            pipe.stage('alignment-error', [
+                py, 'tools/analysis/alignment_error.py', data,
+                aligned + 'affines.csv'
+            ], [], after=['align'])
+            pipe.stage('pseudo-normal-quality', [
+                py, 'tools/analysis/pseudo_normal_quality.py', aligned,
+                '--pairs', pairs, '--twins-root', data, '--affines',
+                aligned + 'affines.csv', '--abn2nor', preset['abn2nor'][0],
+                abn2nor, '--pictures', osp.join(work, 'pseudo_normal_cases')
+            ], [], files=[preset['abn2nor'][0]], after=['abn2nor'])
+    except BaseException:
+        pipe.stop()  # the baseline resumes on the next run
+        try:
+            pipe.join()
+        except BaseException:  # its error follows from this one
+            pass
+        raise
+    pipe.join()
     if args.dry_run:
         return 0
 
@@ -404,7 +497,8 @@ def main():
     print('| --- | --- | --- | --- | --- | --- |')
     names = dict(baseline='RetinaNet† baseline',
                  granet='GRANet (align + attn + syn, alternating)')
-    for name, r in results.items():
+    for name in names:
+        r = results[name]
         print(f'| {names[name]} | {r.get("AP", float("nan")):.3f} | '
               f'{r.get("AP@0.4", float("nan")):.3f} | '
               f'{r.get("AP@0.75", float("nan")):.3f} | '

@@ -1,0 +1,115 @@
+"""tools/run_pipeline.py's stage runner: a branch runs beside the main
+chain with the cores split between them, and a failure on either side
+stops the other (which resumes on the next run)."""
+import importlib.util
+import os
+import os.path as osp
+import sys
+import time
+
+import pytest
+
+REPO = osp.dirname(osp.dirname(osp.dirname(osp.abspath(__file__))))
+
+
+def load_runner():
+    spec = importlib.util.spec_from_file_location(
+        'run_pipeline', osp.join(REPO, 'tools', 'run_pipeline.py'))
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+def python(code):
+    return [sys.executable, '-c', code]
+
+
+def write_threads(path, wait_for=None):
+    """A stage that (optionally) waits for another stage's file, then
+    writes the OMP_NUM_THREADS it was started with."""
+    wait = (f'while not os.path.exists({wait_for!r}): time.sleep(0.05)\n'
+            if wait_for else '')
+    return python('import os, time\n' + wait +
+                  f'open({path!r}, "w").write(os.environ.get('
+                  '"OMP_NUM_THREADS", "unset"))')
+
+
+def test_branch_runs_beside_the_chain_with_split_cores(tmp_path,
+                                                       monkeypatch):
+    monkeypatch.delenv('OMP_NUM_THREADS', raising=False)
+    runner = load_runner()
+    pipe = runner.Pipeline(str(tmp_path / 'work'), jobs=2)
+    side, main, after = (str(tmp_path / n)
+                         for n in ('side', 'main', 'after'))
+    # the branch waits for the main chain's file: it can only finish if
+    # both run at the same time
+    pipe.branch('side', lambda: pipe.stage(
+        'side', write_threads(side, wait_for=main), [side]))
+    pipe.stage('main', write_threads(main), [main])
+    pipe.join()
+    pipe.stage('after', write_threads(after), [after])
+    cores = os.cpu_count() or 1
+    assert open(main).read() == str(max(1, cores // 2))
+    assert open(side).read() == str(max(1, cores // 2))
+    assert open(after).read() == str(cores)  # alone again: all cores
+    assert set(pipe.timings) == {'side', 'main', 'after'}
+
+
+def test_a_set_omp_num_threads_is_kept(tmp_path, monkeypatch):
+    monkeypatch.setenv('OMP_NUM_THREADS', '3')
+    runner = load_runner()
+    pipe = runner.Pipeline(str(tmp_path / 'work'), jobs=2)
+    out = str(tmp_path / 'out')
+    pipe.branch('side', lambda: time.sleep(0.5))
+    pipe.stage('main', write_threads(out), [out])
+    pipe.join()
+    assert open(out).read() == '3'
+
+
+def test_main_failure_stops_the_branch(tmp_path):
+    runner = load_runner()
+    pipe = runner.Pipeline(str(tmp_path / 'work'), jobs=2)
+    started = str(tmp_path / 'started')
+    pipe.branch('slow', lambda: pipe.stage('slow', python(
+        f'import time; open({started!r}, "w"); time.sleep(120)'),
+        [str(tmp_path / 'never')]))
+    while not osp.exists(started):
+        time.sleep(0.05)
+    start = time.time()
+    with pytest.raises(SystemExit, match=r'\[broken\] failed \(exit 3\)'):
+        try:
+            pipe.stage('broken', python('raise SystemExit(3)'), [])
+        except BaseException:
+            pipe.stop()
+            with pytest.raises(SystemExit, match=r'\[slow\] stopped'):
+                pipe.join()
+            raise
+    assert time.time() - start < 60  # stopped, not waited for
+    assert not osp.exists(osp.join(str(tmp_path / 'work'), 'stamps',
+                                   'slow.json'))
+
+
+def test_branch_failure_stops_the_main_chain(tmp_path):
+    runner = load_runner()
+    pipe = runner.Pipeline(str(tmp_path / 'work'), jobs=2)
+    pipe.branch('broken', lambda: pipe.stage(
+        'broken', python('import time; time.sleep(1); raise SystemExit(4)'),
+        []))
+    with pytest.raises(SystemExit, match=r'\[slow\] stopped because '
+                       'another stage failed'):
+        pipe.stage('slow', python('import time; time.sleep(120)'), [])
+    with pytest.raises(SystemExit, match=r'\[broken\] failed \(exit 4\)'):
+        pipe.join()
+    # nothing starts once a stage has failed
+    with pytest.raises(SystemExit, match='not started'):
+        pipe.stage('next', python('pass'), [])
+
+
+def test_jobs_1_runs_in_order(tmp_path):
+    runner = load_runner()
+    pipe = runner.Pipeline(str(tmp_path / 'work'), jobs=1)
+    order = []
+    pipe.branch('side', lambda: order.append('side'))
+    order.append('main')
+    pipe.join()
+    assert order == ['side', 'main']
