@@ -96,7 +96,10 @@ def main():
     parser.add_argument('--seeds', type=int, nargs='+', default=[0, 1, 2])
     parser.add_argument('--epochs', type=int, default=12)
     parser.add_argument('--tables', nargs='+', default=['1', '3', 'knobs'],
-                        choices=['1', '3', 'knobs'])
+                        choices=['1', '3', 'knobs', 'equal'],
+                        help="'equal': GRANet at twice the epochs, so that "
+                        'under 2:2 its detector trains as many epochs as '
+                        "table 1's detectors")
     parser.add_argument('--schedules', nargs='+', default=SCHEDULES,
                         help='table 3 rows (default: all)')
     parser.add_argument('--jobs', type=int, default=1,
@@ -117,21 +120,26 @@ def main():
     rows = []
     if '1' in args.tables:
         for name, config, opts in TABLE1:
-            rows.append(('1', name, config, opts))
+            rows.append(('1', name, config, opts, args.epochs))
     if 'knobs' in args.tables:
         rows.append(('knobs', 'G at 128 px (as trained; = all)',
-                     GRA + 'retinanet_r18_mini-rsna.py', {}))
+                     GRA + 'retinanet_r18_mini-rsna.py', {}, args.epochs))
         for name, config, opts in KNOBS:
-            rows.append(('knobs', name, config, opts))
+            rows.append(('knobs', name, config, opts, args.epochs))
     if '3' in args.tables:
         for s in args.schedules:
             rows.append(('3', f'schedule {s}',
                          GRA + 'retinanet_r18_mini-rsna.py',
-                         {'train_cfg.schedule': s}))
+                         {'train_cfg.schedule': s}, args.epochs))
+    if 'equal' in args.tables:
+        for name, config, opts in TABLE1:
+            if 'granet' in config:  # the alternating ones
+                rows.append(('equal', f'{name}, {2 * args.epochs} epochs',
+                             config, opts, 2 * args.epochs))
     results, jobs = {}, []
     threads = max(1, (os.cpu_count() or 2) // args.jobs) \
         if args.jobs > 1 else None
-    for table, name, config, opts in rows:
+    for table, name, config, opts, epochs in rows:
         key = (table, name)
         slug = re.sub(r'[^\w]+', '-', name).strip('-').lower()
         # table 3's 2:2 and the knobs' 128 px are table 1's "all"
@@ -141,7 +149,7 @@ def main():
         else:
             slug_dir = osp.join(args.work_dir, f'table{table}', slug)
         for seed in args.seeds:
-            jobs.append((key, (name, config, opts, seed, args.epochs,
+            jobs.append((key, (name, config, opts, seed, epochs,
                                osp.join(slug_dir, f'seed{seed}'),
                                args.abn2nor, threads)))
     if args.report:
@@ -163,8 +171,9 @@ def main():
     print(f'\nmini-RSNA, fold 0 validation, {args.epochs} epochs, seeds '
           f'{args.seeds}; mean ± std over seeds')
     for table in args.tables:
-        print(f'\nTable {table}\n' if table != 'knobs' else
-              '\nGRANet cost knobs\n')
+        print({'knobs': '\nGRANet cost knobs\n',
+               'equal': '\nGRANet at equal detector epochs (2:2, twice '
+               'the epochs)\n'}.get(table, f'\nTable {table}\n'))
         print('| variant | seeds | RSNA AP | AP@0.4 | AP at the best cut-off '
               '|')
         print('| --- | --- | --- | --- | --- |')
