@@ -47,6 +47,7 @@ import subprocess
 import sys
 import threading
 import time
+from contextlib import contextmanager
 
 REPO = osp.dirname(osp.dirname(osp.abspath(__file__)))
 sys.path.insert(0, REPO)
@@ -148,17 +149,22 @@ class Pipeline:
             h.update(self.keys[a].encode())
         return h.hexdigest()
 
-    def branch(self, name, fn):
-        """Run ``fn`` (stages the main chain does not depend on) in a
-        thread beside the main chain; in order when ``jobs`` is 1."""
+    @contextmanager
+    def beside(self, name, fn):
+        """Run ``fn`` (stages the ``with`` body does not depend on) in a
+        thread while the body runs; before the body when ``jobs`` is 1 or
+        in a dry run. A failure on either side stops the other (stopped
+        stages resume on the next run); the body's error is raised, else
+        the branch's."""
         if self.jobs <= 1 or self.dry_run:
             fn()
+            yield
             return
 
         def target():
             try:
                 fn()
-            except BaseException as e:  # re-raised by join()
+            except BaseException as e:  # raised after the body
                 with self._lock:
                     self._errors.append(e)
                 self.stop()
@@ -166,6 +172,15 @@ class Pipeline:
         with self._lock:
             self._branches.append(thread)
         thread.start()
+        try:
+            yield
+        except BaseException:
+            self.stop()
+            self._join()
+            raise
+        self._join()
+        if self._errors:
+            raise self._errors[0]
 
     def stop(self):
         """Stop every running stage (they resume on the next run)."""
@@ -175,14 +190,11 @@ class Pipeline:
         for proc in procs:
             proc.terminate()
 
-    def join(self):
-        """Wait for the branches; re-raise the first error of one."""
+    def _join(self):
         for thread in list(self._branches):
             thread.join()
         with self._lock:
             self._branches = []
-            if self._errors:
-                raise self._errors[0]
 
     def _threads(self) -> str:
         """CPU threads for a stage: the cores, split among the branches
@@ -404,8 +416,7 @@ def main():
                      epochs_=epochs('baseline', args.det_epochs))
         test('baseline', ckpt, data_opts)
 
-    pipe.branch('baseline', baseline_branch)
-    try:
+    with pipe.beside('baseline', baseline_branch):
         # 2-4. alignment
         pipe.stage('reference', [py, 'tools/propose_reference.py', data],
                    [data + 'reference.png'], after=after_data)
@@ -482,14 +493,6 @@ def main():
                 aligned + 'affines.csv', '--abn2nor', preset['abn2nor'][0],
                 abn2nor, '--pictures', osp.join(work, 'pseudo_normal_cases')
             ], [], files=[preset['abn2nor'][0]], after=['abn2nor'])
-    except BaseException:
-        pipe.stop()  # the baseline resumes on the next run
-        try:
-            pipe.join()
-        except BaseException:  # its error follows from this one
-            pass
-        raise
-    pipe.join()
     if args.dry_run:
         return 0
 

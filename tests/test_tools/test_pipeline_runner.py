@@ -43,10 +43,9 @@ def test_branch_runs_beside_the_chain_with_split_cores(tmp_path,
                          for n in ('side', 'main', 'after'))
     # the branch waits for the main chain's file: it can only finish if
     # both run at the same time
-    pipe.branch('side', lambda: pipe.stage(
-        'side', write_threads(side, wait_for=main), [side]))
-    pipe.stage('main', write_threads(main), [main])
-    pipe.join()
+    with pipe.beside('side', lambda: pipe.stage(
+            'side', write_threads(side, wait_for=main), [side])):
+        pipe.stage('main', write_threads(main), [main])
     pipe.stage('after', write_threads(after), [after])
     cores = os.cpu_count() or 1
     assert open(main).read() == str(max(1, cores // 2))
@@ -60,9 +59,8 @@ def test_a_set_omp_num_threads_is_kept(tmp_path, monkeypatch):
     runner = load_runner()
     pipe = runner.Pipeline(str(tmp_path / 'work'), jobs=2)
     out = str(tmp_path / 'out')
-    pipe.branch('side', lambda: time.sleep(0.5))
-    pipe.stage('main', write_threads(out), [out])
-    pipe.join()
+    with pipe.beside('side', lambda: time.sleep(0.5)):
+        pipe.stage('main', write_threads(out), [out])
     assert open(out).read() == '3'
 
 
@@ -70,21 +68,17 @@ def test_main_failure_stops_the_branch(tmp_path):
     runner = load_runner()
     pipe = runner.Pipeline(str(tmp_path / 'work'), jobs=2)
     started = str(tmp_path / 'started')
-    pipe.branch('slow', lambda: pipe.stage('slow', python(
-        f'import time; open({started!r}, "w"); time.sleep(120)'),
-        [str(tmp_path / 'never')]))
-    while not osp.exists(started):
-        time.sleep(0.05)
-    start = time.time()
     with pytest.raises(SystemExit, match=r'\[broken\] failed \(exit 3\)'):
-        try:
+        with pipe.beside('slow', lambda: pipe.stage('slow', python(
+                f'import time; open({started!r}, "w"); time.sleep(120)'),
+                [str(tmp_path / 'never')])):
+            while not osp.exists(started):
+                time.sleep(0.05)
+            start = time.time()
             pipe.stage('broken', python('raise SystemExit(3)'), [])
-        except BaseException:
-            pipe.stop()
-            with pytest.raises(SystemExit, match=r'\[slow\] stopped'):
-                pipe.join()
-            raise
     assert time.time() - start < 60  # stopped, not waited for
+    assert len(pipe._errors) == 1
+    assert '[slow] stopped' in str(pipe._errors[0])
     assert not osp.exists(osp.join(str(tmp_path / 'work'), 'stamps',
                                    'slow.json'))
 
@@ -92,14 +86,15 @@ def test_main_failure_stops_the_branch(tmp_path):
 def test_branch_failure_stops_the_main_chain(tmp_path):
     runner = load_runner()
     pipe = runner.Pipeline(str(tmp_path / 'work'), jobs=2)
-    pipe.branch('broken', lambda: pipe.stage(
-        'broken', python('import time; time.sleep(1); raise SystemExit(4)'),
-        []))
     with pytest.raises(SystemExit, match=r'\[slow\] stopped because '
                        'another stage failed'):
-        pipe.stage('slow', python('import time; time.sleep(120)'), [])
-    with pytest.raises(SystemExit, match=r'\[broken\] failed \(exit 4\)'):
-        pipe.join()
+        with pipe.beside('broken', lambda: pipe.stage(
+                'broken',
+                python('import time; time.sleep(1); raise SystemExit(4)'),
+                [])):
+            pipe.stage('slow', python('import time; time.sleep(120)'), [])
+    assert len(pipe._errors) == 1
+    assert '[broken] failed (exit 4)' in str(pipe._errors[0])
     # nothing starts once a stage has failed
     with pytest.raises(SystemExit, match='not started'):
         pipe.stage('next', python('pass'), [])
@@ -109,7 +104,6 @@ def test_jobs_1_runs_in_order(tmp_path):
     runner = load_runner()
     pipe = runner.Pipeline(str(tmp_path / 'work'), jobs=1)
     order = []
-    pipe.branch('side', lambda: order.append('side'))
-    order.append('main')
-    pipe.join()
+    with pipe.beside('side', lambda: order.append('side')):
+        order.append('main')
     assert order == ['side', 'main']
