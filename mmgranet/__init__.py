@@ -24,11 +24,9 @@ _check_version('mmdet', mmdet.__version__, *_MMDET_RANGE)
 # Resume and load_from must work under torch >= 2.6 (weights-only loading).
 allow_mmengine_checkpoint_globals()
 
-# Importing the package registers every module (custom_imports=['mmgranet']).
-from . import datasets, engine, evaluation, models  # noqa: E402,F401
-from .pseudo import poisson_blend  # noqa: E402
+# Nothing else is imported here: the registries import the modules that
+# hold registered classes (their ``locations``) when first searched, as in
+# MMYOLO; ``register_all_modules()`` imports them all at once.
 from .utils import register_all_modules  # noqa: E402
 
-__all__ = [
-    '__version__', 'version_info', 'poisson_blend', 'register_all_modules'
-]
+__all__ = ['__version__', 'version_info', 'register_all_modules']

@@ -12,7 +12,7 @@ from mmengine.config import Config, DictAction
 from mmengine.registry import init_default_scope
 from mmengine.runner import load_checkpoint
 
-from mmgranet.models.aligners.align_dataset import align_dataset
+from mmgranet.apis import align_dataset
 from mmgranet.registry import MODELS
 
 

@@ -12,9 +12,8 @@ import os.path as osp
 
 from tqdm import tqdm
 
-from mmgranet.datasets import read_dicom
-from mmgranet.datasets.synthetic import write_dicom
-from mmgranet.models.generators import load_image_generator
+from mmgranet.apis import load_image_generator
+from mmgranet.fileio import read_dicom, write_dicom
 
 
 def main():

@@ -12,8 +12,7 @@ import os.path as osp
 import cv2
 import numpy as np
 
-from mmgranet.datasets import read_dicom
-from mmgranet.fileio import atomic_write, read_rsna_class_info
+from mmgranet.fileio import atomic_write, read_dicom, read_rsna_class_info
 
 
 def main():

@@ -1,5 +1,4 @@
 from .cgan_pair_dataset import CGANPairDataset
-from .dicom import read_dicom, read_dicom_header, voi_window
 from .rsna_dataset import RSNADataset
 from .rsna_splits import make_rsna_splits, read_split_file, write_rsna_splits
 from .transforms import (AffineAlign, BoxesToMasks, LoadDicomFromFile,
@@ -8,6 +7,6 @@ from .transforms import (AffineAlign, BoxesToMasks, LoadDicomFromFile,
 __all__ = [
     'AffineAlign', 'BoxesToMasks', 'CGANPairDataset', 'LoadDicomFromFile',
     'LoadGeneratorTarget', 'PseudoPair',
-    'RSNADataset', 'make_rsna_splits', 'read_affines', 'read_dicom',
-    'read_dicom_header', 'read_split_file', 'voi_window', 'write_rsna_splits'
+    'RSNADataset', 'make_rsna_splits', 'read_affines', 'read_split_file',
+    'write_rsna_splits'
 ]

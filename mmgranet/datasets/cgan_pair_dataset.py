@@ -7,9 +7,8 @@ import numpy as np
 import torch
 from mmengine.dataset import BaseDataset
 
-from mmgranet.fileio import InputError, read_rsna_class_info
+from mmgranet.fileio import InputError, read_dicom, read_rsna_class_info
 from mmgranet.registry import DATASETS
-from .dicom import read_dicom
 
 
 def _ids(root: str) -> List[str]:

@@ -7,9 +7,9 @@ import numpy as np
 from mmdet.datasets import BaseDetDataset
 
 from mmgranet.fileio import (RSNA_IMAGE_CLASSES, InputError, Problems,
-                             read_rsna_class_info, read_rsna_labels)
+                             read_dicom_header, read_rsna_class_info,
+                             read_rsna_labels)
 from mmgranet.registry import DATASETS
-from .dicom import read_dicom_header
 from .rsna_splits import read_split_file
 
 

@@ -1,4 +1,5 @@
 from .atomic import atomic_write
+from .dicom import read_dicom, read_dicom_header, voi_window, write_dicom
 from .errors import InputError, Problems
 from .rsna_class_info import RSNA_IMAGE_CLASSES, read_rsna_class_info
 from .rsna_labels import RSNA_LABELS_HEADER, read_rsna_labels
@@ -6,7 +7,8 @@ from .submission import (SUBMISSION_HEADER, format_prediction_string,
                          read_submission, write_submission)
 
 __all__ = [
-    'atomic_write', 'InputError', 'Problems', 'RSNA_IMAGE_CLASSES',
+    'atomic_write', 'InputError', 'read_dicom', 'read_dicom_header',
+    'voi_window', 'write_dicom', 'Problems', 'RSNA_IMAGE_CLASSES',
     'RSNA_LABELS_HEADER', 'read_rsna_class_info',
     'read_rsna_labels', 'SUBMISSION_HEADER', 'format_prediction_string',
     'read_submission', 'write_submission'

@@ -26,10 +26,9 @@ from typing import Dict, List, Optional, Tuple
 import numpy as np
 from tqdm import tqdm
 
-from mmgranet.datasets.dicom import read_dicom
-from mmgranet.datasets.synthetic.dicom_writer import write_dicom
-from mmgranet.fileio import (InputError, atomic_write, read_rsna_class_info,
-                             read_rsna_labels)
+from mmgranet.fileio import (InputError, atomic_write, read_dicom,
+                             read_rsna_class_info, read_rsna_labels,
+                             write_dicom)
 from .neighbours import nearest_neighbours, tiny_image
 from .swap import pseudo_abnormal, pseudo_normal
 

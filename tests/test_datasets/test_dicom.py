@@ -4,9 +4,8 @@ import numpy as np
 import pytest
 from mmengine.registry import init_default_scope
 
-from mmgranet.datasets import LoadDicomFromFile, read_dicom, voi_window
-from mmgranet.datasets.synthetic import write_dicom
-from mmgranet.fileio import InputError
+from mmgranet.datasets import LoadDicomFromFile
+from mmgranet.fileio import InputError, read_dicom, voi_window, write_dicom
 
 RAMP8 = (np.arange(64 * 64).reshape(64, 64) % 256).astype(np.uint8)
 

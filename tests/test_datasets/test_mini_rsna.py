@@ -8,9 +8,8 @@ import numpy as np
 import pydicom
 import pytest
 
-from mmgranet.datasets import read_dicom
 from mmgranet.datasets.synthetic import make_mini_rsna
-from mmgranet.fileio import read_rsna_class_info, read_rsna_labels
+from mmgranet.fileio import read_dicom, read_rsna_class_info, read_rsna_labels
 
 
 def test_layout_is_rsna(mini_rsna):

@@ -7,8 +7,8 @@ import torch
 from mmengine.registry import init_default_scope
 
 from mmgranet.datasets import RSNADataset
-from mmgranet.datasets.synthetic import write_dicom
-from mmgranet.fileio import InputError, read_rsna_class_info, read_rsna_labels
+from mmgranet.fileio import (InputError, read_rsna_class_info,
+                             read_rsna_labels, write_dicom)
 
 
 def build(root, **kwargs):

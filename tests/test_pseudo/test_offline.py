@@ -6,8 +6,8 @@ import numpy as np
 import pytest
 from mmengine.registry import init_default_scope
 
-from mmgranet.datasets import RSNADataset, read_dicom
-from mmgranet.fileio import read_rsna_class_info, read_rsna_labels
+from mmgranet.datasets import RSNADataset
+from mmgranet.fileio import read_dicom, read_rsna_class_info, read_rsna_labels
 from mmgranet.pseudo.offline import make_pseudo_pairs
 
 

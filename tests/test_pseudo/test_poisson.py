@@ -3,8 +3,7 @@ import pytest
 import scipy.sparse as sp
 import scipy.sparse.linalg as spla
 
-from mmgranet import poisson_blend
-from mmgranet.pseudo import poisson_residual
+from mmgranet.pseudo import poisson_blend, poisson_residual
 
 RNG = np.random.default_rng(0)
 TARGET = RNG.uniform(0, 255, (40, 50))

@@ -106,7 +106,8 @@ def test_generator_targets(index, granet_stages, tmp_path):
     """G's target channel: the pseudo-normal file for an image with boxes,
     the image before the paste for a pseudo-abnormal one, the image itself
     otherwise; a missing file names the stage that makes it."""
-    from mmgranet.datasets import LoadGeneratorTarget, read_dicom
+    from mmgranet.datasets import LoadGeneratorTarget
+    from mmgranet.fileio import read_dicom
     root, neighbours = index
     load = LoadGeneratorTarget(granet_stages['target_root'])
 

@@ -3,9 +3,8 @@ import os.path as osp
 import cv2
 import numpy as np
 
-from mmgranet.datasets import read_dicom
 from mmgranet.datasets.synthetic import make_mini_rsna, read_poses
-from mmgranet.fileio import read_rsna_class_info, read_rsna_labels
+from mmgranet.fileio import read_dicom, read_rsna_class_info, read_rsna_labels
 from mmgranet.pseudo import (nearest_neighbours, paste_boxes, pixel_boxes,
                              pseudo_abnormal, pseudo_normal, tiny_image)
 

@@ -6,10 +6,10 @@ import sys
 import numpy as np
 from mmengine.registry import init_default_scope
 
+from mmgranet.apis import align_dataset
 from mmgranet.datasets import RSNADataset, read_affines
 from mmgranet.datasets.synthetic import read_poses
 from mmgranet.fileio import read_rsna_labels
-from mmgranet.models.aligners.align_dataset import align_dataset
 from mmgranet.registry import MODELS
 from mmgranet.utils.affine import compose, invert_affine
 

@@ -9,8 +9,8 @@ import sys
 import pytest
 from mmengine.registry import init_default_scope
 
-from mmgranet.datasets import CGANPairDataset, read_dicom
-from mmgranet.fileio import InputError
+from mmgranet.datasets import CGANPairDataset
+from mmgranet.fileio import InputError, read_dicom
 from mmgranet.pseudo.offline import make_pseudo_pairs
 
 REPO = osp.dirname(osp.dirname(osp.dirname(osp.abspath(__file__))))

@@ -10,8 +10,8 @@ import numpy as np
 import pytest
 from test_tools.test_train_tools import run_tool
 
-from mmgranet.datasets import read_dicom, read_split_file
-from mmgranet.fileio import read_submission
+from mmgranet.datasets import read_split_file
+from mmgranet.fileio import read_dicom, read_submission
 
 
 @pytest.mark.slow

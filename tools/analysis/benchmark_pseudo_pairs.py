@@ -70,7 +70,7 @@ def poisson_rows(repeat):
 
     sp_s, sp_out = median_time(sparse, max(1, repeat // 5))
     return [
-        ('exact DST (mmgranet.poisson_blend, uint8)', ours_s,
+        ('exact DST (mmgranet.pseudo.poisson_blend, uint8)', ours_s,
          poisson_residual(exact, t, s, box)),
         ('cv2.seamlessClone (NORMAL_CLONE)', cv_s,
          poisson_residual(cv_out[..., 0].astype(float), t, s, box)),

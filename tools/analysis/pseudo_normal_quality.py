@@ -17,9 +17,9 @@ import os.path as osp
 import cv2
 import numpy as np
 
-from mmgranet.datasets import read_affines, read_dicom
-from mmgranet.fileio import InputError, read_rsna_labels
-from mmgranet.models.generators import load_image_generator
+from mmgranet.apis import load_image_generator
+from mmgranet.datasets import read_affines
+from mmgranet.fileio import InputError, read_dicom, read_rsna_labels
 from mmgranet.pseudo import pixel_boxes
 
 

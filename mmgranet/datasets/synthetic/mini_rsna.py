@@ -30,8 +30,7 @@ from typing import Dict, List, Optional
 import cv2
 import numpy as np
 
-from mmgranet.fileio import atomic_write
-from .dicom_writer import write_dicom
+from mmgranet.fileio import atomic_write, write_dicom
 from .phantom import Anatomy, Patient, Pose, render_patient, sample_opacities
 
 CLASSES = ('Normal', 'Lung Opacity', 'No Lung Opacity / Not Normal')

@@ -8,9 +8,8 @@ import cv2
 import numpy as np
 from mmcv.transforms import BaseTransform
 
-from mmgranet.fileio import InputError, atomic_write
+from mmgranet.fileio import InputError, atomic_write, read_dicom
 from mmgranet.registry import TRANSFORMS
-from ..dicom import read_dicom
 
 
 @TRANSFORMS.register_module()

@@ -6,10 +6,9 @@ import cv2
 import numpy as np
 from mmcv.transforms import BaseTransform
 
-from mmgranet.fileio import InputError, read_rsna_labels
+from mmgranet.fileio import InputError, read_dicom, read_rsna_labels
 from mmgranet.pseudo import pseudo_abnormal, pseudo_normal
 from mmgranet.registry import TRANSFORMS
-from ..dicom import read_dicom
 
 
 @TRANSFORMS.register_module()

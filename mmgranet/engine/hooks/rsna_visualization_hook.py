@@ -6,10 +6,9 @@ import cv2
 import numpy as np
 from mmengine.hooks import Hook
 
-from mmgranet.datasets.dicom import read_dicom
 from mmgranet.evaluation.metrics.rsna_metric import (
     original_gt_boxes, predictions_in_original_pixels, to_numpy)
-from mmgranet.fileio import InputError, atomic_write
+from mmgranet.fileio import InputError, atomic_write, read_dicom
 from mmgranet.registry import HOOKS
 
 

@@ -19,7 +19,7 @@ from mmgranet.utils.affine import scale_affine, theta_to_pixel
 def load_gray(path: str, size: int) -> np.ndarray:
     """[size, size] float32 in [0, 1] from a DICOM or an image file."""
     if path.endswith('.dcm'):
-        from mmgranet.datasets.dicom import read_dicom
+        from mmgranet.fileio import read_dicom
         img = read_dicom(path)
     else:
         img = cv2.imread(path, cv2.IMREAD_GRAYSCALE)

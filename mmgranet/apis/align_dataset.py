@@ -2,10 +2,11 @@
 
 Writes, under ``out``, the same layout with every image warped into the
 reference's frame, the training boxes carried through the same affine
-(corners, then min/max, clipped), and ``affines.csv``: each image's affine
-from original to aligned pixels (patientId, split, a11..a23), which
-``AffineAlign`` reads. Images are written atomically and skipped when
-present, so an interrupted run resumes.
+(:func:`~mmgranet.utils.affine.transform_boxes`, clipped), and
+``affines.csv``: each image's affine from original to aligned pixels
+(patientId, split, a11..a23), which ``AffineAlign`` reads. Images are
+written atomically and skipped when present, so an interrupted run
+resumes.
 """
 import csv
 import os
@@ -17,9 +18,8 @@ import cv2
 import torch
 from tqdm import tqdm
 
-from mmgranet.datasets.dicom import read_dicom
-from mmgranet.datasets.synthetic.dicom_writer import write_dicom
-from mmgranet.fileio import atomic_write, read_rsna_labels
+from mmgranet.fileio import (atomic_write, read_dicom, read_rsna_labels,
+                             write_dicom)
 from mmgranet.utils.affine import (check_affine, scale_affine, theta_to_pixel,
                                    transform_boxes)
 
