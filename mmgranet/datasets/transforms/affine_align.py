@@ -38,8 +38,10 @@ class AffineAlign(BaseTransform):
     The affine maps original image pixels to the aligned frame (the STN's
     output, ``tools/align_dataset.py``). It is given in original pixels and
     adapted here to the image as loaded (``scale_factor`` from
-    ``LoadDicomFromFile(load_scale=...)``). Boxes go through it as their
-    four corners, then min/max, clipped. The matrix stays in the sample as
+    ``LoadDicomFromFile(load_scale=...)``). Boxes go through it with
+    :func:`~mmgranet.utils.affine.transform_boxes` (centre moved, size
+    stretched; the map round-trips, so no box grows at the crossing),
+    clipped. The matrix stays in the sample as
     ``align_matrix`` (add it to ``PackDetInputs``' meta_keys): RSNAMetric
     and DumpRSNASubmission map predictions back with its inverse, so scores
     and submissions are in original coordinates.
