@@ -1,10 +1,14 @@
 """Write patient-level splits of an RSNA data root to DATA_ROOT/splits/.
 
-4-fold cross-validation stratified on the 3-class image label (the paper's
-table 1 setting) and a holdout test set (table 2: 600 images). Files:
-fold{k}_train.txt, fold{k}_val.txt, holdout{n}_train.txt,
-holdout{n}_test.txt and splits.json; select one in a config with
-``split_file='splits/fold0_train.txt'``.
+A held-out test set (``--test``, RSNA: 600 patients, the paper's table 2
+holdout; 0 for data with a separate labelled test set such as
+mini-RSNA), then 4-fold cross-validation stratified on the 3-class image
+label over the other patients (the paper's table 1 setting ``fold{k}``)
+and the holdout setting ``holdout{n}`` (n validation patients, the rest
+train). Files: test.txt, fold{k}_train.txt, fold{k}_val.txt,
+holdout{n}_train.txt, holdout{n}_val.txt and splits.json. A setting's
+train patients are all that anything learns from; its val patients choose
+the score cut-off; the test patients are scored at it.
 """
 import argparse
 import os.path as osp
@@ -20,15 +24,21 @@ def main():
                         default='stage_2_detailed_class_info.csv')
     parser.add_argument('--folds', type=int, default=4)
     parser.add_argument('--holdout', type=int, default=600,
-                        help='holdout test patients (0: none)')
+                        help='validation patients of the holdout setting '
+                        '(0: none)')
+    parser.add_argument('--test', type=int, default=600,
+                        help='held-out test patients carved out of the '
+                        'labelled data (0: the data has its own labelled '
+                        'test set)')
     parser.add_argument('--seed', type=int, default=0)
     parser.add_argument('--out', help='default DATA_ROOT/splits')
     args = parser.parse_args()
     labels = read_rsna_class_info(osp.join(args.data_root, args.class_info))
-    splits = make_rsna_splits(labels, args.folds, args.holdout, args.seed)
+    splits = make_rsna_splits(labels, args.folds, args.holdout, args.seed,
+                              test_size=args.test)
     out = args.out or osp.join(args.data_root, 'splits')
     write_rsna_splits(splits, out, dict(
-        folds=args.folds, holdout=args.holdout, seed=args.seed,
+        folds=args.folds, holdout=args.holdout, test=args.test, seed=args.seed,
         class_info=args.class_info, patients=len(labels)))
     for name, ids in splits.items():
         print(f'{name}: {len(ids)}')

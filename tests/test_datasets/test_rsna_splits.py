@@ -37,12 +37,30 @@ def test_folds_are_stratified():
 def test_holdout_size_and_stratification():
     lab = labels()
     s = make_rsna_splits(lab, 4, 60, 0)
-    test, train = s['holdout60_test'], s['holdout60_train']
-    assert len(test) == 60 and len(train) == 140
-    assert not set(test) & set(train)
+    val, train = s['holdout60_val'], s['holdout60_train']
+    assert len(val) == 60 and len(train) == 140
+    assert not set(val) & set(train)
     total = np.bincount(list(lab.values()), minlength=3)
-    counts = np.bincount([lab[p] for p in test], minlength=3)
+    counts = np.bincount([lab[p] for p in val], minlength=3)
     assert np.all(np.abs(counts - total * 60 / 200) <= 1)
+    assert 'test' not in s
+
+
+def test_a_test_set_is_held_out_of_every_setting():
+    lab = labels()
+    s = make_rsna_splits(lab, 4, 30, 0, test_size=40)
+    test = set(s['test'])
+    assert len(test) == 40
+    counts = np.bincount([lab[p] for p in test], minlength=3)
+    total = np.bincount(list(lab.values()), minlength=3)
+    assert np.all(np.abs(counts - total * 40 / 200) <= 1)
+    for name, ids in s.items():
+        if name != 'test':
+            assert not test & set(ids), name
+    # the settings cover every other patient
+    assert set(s['fold0_train']) | set(s['fold0_val']) == set(lab) - test
+    assert set(s['holdout30_train']) | set(s['holdout30_val']) == \
+        set(lab) - test
 
 
 def test_deterministic_and_order_independent():
@@ -56,6 +74,8 @@ def test_deterministic_and_order_independent():
 def test_bad_arguments():
     with pytest.raises(ValueError, match='holdout'):
         make_rsna_splits(labels(10), 4, 10, 0)
+    with pytest.raises(ValueError, match='test_size'):
+        make_rsna_splits(labels(10), 4, 0, 0, test_size=10)
     with pytest.raises(ValueError, match='folds'):
         make_rsna_splits(labels(3), 4, 0, 0)
 

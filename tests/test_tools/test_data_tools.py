@@ -17,7 +17,9 @@ def test_make_mini_rsna_and_splits_cli(tmp_path):
                '12', '--size', '64', '--seed', '3')
     classes = json.loads(text.splitlines()[0])
     assert sum(classes.values()) == 12
-    text = run('tools/make_rsna_splits.py', out, '--holdout', '3')
-    assert 'fold3_val: 3' in text and 'holdout3_test: 3' in text
+    text = run('tools/make_rsna_splits.py', out, '--holdout', '3', '--test',
+               '0')
+    assert 'fold3_val: 3' in text and 'holdout3_val: 3' in text
+    assert 'test:' not in text  # mini-RSNA has its own test set
     meta = json.load(open(osp.join(out, 'splits', 'splits.json')))
     assert meta['sizes']['fold0_train'] == 9 and meta['seed'] == 0
