@@ -11,6 +11,7 @@ from mmengine.registry import init_default_scope
 from mmengine.structures import InstanceData
 
 from mmgranet.evaluation import DumpRSNASubmission, RSNAMetric
+from mmgranet.fileio import InputError
 
 
 def sample(pid, pred_boxes, scores, gt_boxes, scale=1.0):
@@ -81,6 +82,27 @@ def test_ground_truth_from_ann_file(tmp_path):
         EXPECTED_AP)
 
 
+def test_ann_file_patients_must_all_be_predicted(tmp_path):
+    labels = tmp_path / 'labels.csv'
+    labels.write_text('patientId,x,y,width,height,Target\n'
+                      'p1,100,100,200,300,1\np9,0,0,20,20,1\n')
+    samples = [sample('p1', [[100, 100, 300, 400]], [0.9], []).to_dict()]
+    metric = RSNAMetric(ann_file=str(labels), sweep_thrs=None)
+    metric.process({}, samples)
+    with pytest.raises(InputError, match=r"1 of 2 labelled patients were "
+                       r"not predicted, e.g. \['p9'\]"):
+        metric.compute_metrics(metric.results)
+    metric = RSNAMetric(ann_file=str(labels), sweep_thrs=None,
+                        allow_missing=True)
+    metric.process({}, samples)
+    assert metric.compute_metrics(metric.results)['AP'] == 0.5
+    (tmp_path / 'split.txt').write_text('p1\n')
+    metric = RSNAMetric(ann_file=str(labels), sweep_thrs=None,
+                        split_file=str(tmp_path / 'split.txt'))
+    metric.process({}, samples)
+    assert metric.compute_metrics(metric.results)['AP'] == 1.0
+
+
 def test_no_fn_setting():
     metric = RSNAMetric(no_fn=True, sweep_thrs=None)
     metric.process({}, [sample(*s).to_dict() for s in SAMPLES])
@@ -110,11 +132,18 @@ def test_round_trip_model_output_submission_rsna_score(tmp_path):
                       'p1,100,100,200,300,1\np2,,,,,0\np3,,,,,0\n'
                       'p4,0,0,200,200,1\n'
                       'p5,500,500,100,100,1\n')  # not in the submission
-    out = subprocess.run(
+    proc = subprocess.run(
         [sys.executable, 'tools/rsna_score.py', str(labels), str(sub)],
+        capture_output=True, text=True)
+    # Kaggle rejects a submission without every patient
+    assert proc.returncode == 2
+    assert '1 of the 5 labelled patients have no row' in proc.stderr
+    out = subprocess.run(
+        [sys.executable, 'tools/rsna_score.py', str(labels), str(sub),
+         '--allow-missing'],
         capture_output=True, text=True, check=True).stdout
     result = json.loads(out.strip().splitlines()[-1])
-    # p5 counts as a patient without predictions: score 0
+    # allowed: p5 counts as a patient without predictions, score 0
     assert result['num_images'] == 4
     assert result['AP'] == pytest.approx(EXPECTED_AP * 3 / 4)
     assert result['AP@0.4'] == pytest.approx(2 / 4)

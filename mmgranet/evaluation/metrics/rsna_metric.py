@@ -5,7 +5,7 @@ import numpy as np
 import torch
 from mmengine.evaluator import BaseMetric
 
-from mmgranet.fileio import read_rsna_labels
+from mmgranet.fileio import InputError, read_rsna_labels, read_split_file
 from mmgranet.registry import METRICS
 from mmgranet.utils.affine import invert_affine, transform_boxes
 from ..functional import DEFAULT_SWEEP, rsna_ap
@@ -92,8 +92,14 @@ class RSNAMetric(BaseMetric):
         sweep_thrs (Sequence[float], optional): Cut-offs to sweep. Defaults
             to 0.05, 0.10, ..., 0.95; None or empty skips the sweep.
         ann_file (str, optional): ``stage_2_train_labels.csv`` to take the
-            ground truth from (by patientId) instead of the samples.
-            Defaults to None.
+            ground truth from (by patientId) instead of the samples. Every
+            labelled patient (of ``split_file``) must then have been
+            predicted, as Kaggle requires of a submission. Defaults to None.
+        split_file (str, optional): With ``ann_file``: the patients scored.
+            Defaults to None (every labelled patient).
+        allow_missing (bool): With ``ann_file``: score labelled patients
+            that were not predicted as patients without predictions
+            instead of raising. Defaults to False.
         collect_device (str): Defaults to 'cpu'.
         prefix (str, optional): Defaults to 'rsna'.
     """
@@ -105,6 +111,8 @@ class RSNAMetric(BaseMetric):
                  score_thr: float = 0.0,
                  sweep_thrs: Optional[Sequence[float]] = DEFAULT_SWEEP,
                  ann_file: Optional[str] = None,
+                 split_file: Optional[str] = None,
+                 allow_missing: bool = False,
                  collect_device: str = 'cpu',
                  prefix: Optional[str] = None) -> None:
         super().__init__(collect_device=collect_device, prefix=prefix)
@@ -113,6 +121,8 @@ class RSNAMetric(BaseMetric):
         self.score_thr = score_thr
         self.sweep_thrs = tuple(sweep_thrs) if sweep_thrs else None
         self.ann_file = ann_file
+        self.split_file = split_file
+        self.allow_missing = allow_missing
         self._labels = None
 
     def process(self, data_batch: dict, data_samples: Sequence[dict]) -> None:
@@ -122,18 +132,37 @@ class RSNAMetric(BaseMetric):
                 patient_id=patient_id_of(sample), boxes=boxes, scores=scores,
                 gt=None if self.ann_file else original_gt_boxes(sample)))
 
-    def _gt_from_ann_file(self, patient_id: str) -> np.ndarray:
+    def _labels_of_ann_file(self) -> dict:
         if self._labels is None:
-            self._labels = read_rsna_labels(self.ann_file)
-        if patient_id not in self._labels:
-            raise KeyError(f'patient {patient_id} is not in {self.ann_file}')
-        return self._labels[patient_id]
+            labels = read_rsna_labels(self.ann_file)
+            if self.split_file:
+                keep = set(read_split_file(self.split_file))
+                labels = {p: b for p, b in labels.items() if p in keep}
+            self._labels = labels
+        return self._labels
+
+    def _gts_from_ann_file(self, results: list) -> list:
+        labels = self._labels_of_ann_file()
+        unknown = [r['patient_id'] for r in results
+                   if r['patient_id'] not in labels]
+        if unknown:
+            raise InputError(f'{self.ann_file}: no labels for {len(unknown)}'
+                             f' predicted patients, e.g. {unknown[:3]}')
+        predicted = {r['patient_id'] for r in results}
+        missing = [p for p in labels if p not in predicted]
+        if missing and not self.allow_missing:
+            raise InputError(
+                f'{self.ann_file}: {len(missing)} of {len(labels)} labelled '
+                f'patients were not predicted, e.g. {missing[:3]} (a '
+                'submission must list every patient; allow_missing=True '
+                'scores them as patients without predictions)')
+        empty = dict(boxes=np.zeros((0, 4)), scores=np.zeros(0))
+        results.extend(dict(empty, patient_id=p, gt=None) for p in missing)
+        return [labels[r['patient_id']] for r in results]
 
     def compute_metrics(self, results: list) -> dict:
-        gts = [
-            r['gt'] if r['gt'] is not None else
-            self._gt_from_ann_file(r['patient_id']) for r in results
-        ]
+        gts = self._gts_from_ann_file(results) if self.ann_file else \
+            [r['gt'] for r in results]
         metrics = rsna_ap([r['boxes'] for r in results],
                           [r['scores'] for r in results], gts,
                           iou_thrs=self.iou_thrs, no_fn=self.no_fn,

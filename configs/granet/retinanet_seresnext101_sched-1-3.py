@@ -1,5 +1,0 @@
-# Table 3: the alternating schedule 1:3 (detector 1 epoch(s) with G
-# frozen, then G 3 epoch(s) with the detector frozen).
-_base_ = './retinanet_seresnext101.py'
-
-train_cfg = dict(schedule='1:3')
