@@ -60,19 +60,29 @@ def transform_points(points: np.ndarray, m: np.ndarray) -> np.ndarray:
     return points @ m[:2, :2].T + m[:2, 2]
 
 
-def axis_stretch(m: np.ndarray) -> np.ndarray:
-    """[2] how much an affine stretches the x and y axes, measured so that
-    an affine and its inverse stretch by reciprocal amounts.
+# The shape a box stands for when it crosses an affine: the superellipse
+# |x / a|^p + |y / b|^p <= 1 inscribed in it, with p = 3, between the
+# box's inscribed ellipse (p = 2) and the box itself (p = infinite). Its
+# box after a linear map A has the half sizes (K h^q)^(1/q), K = |A|^q
+# elementwise, q = p / (p - 1) the dual exponent: q = 1 is the corners'
+# min/max, q = 2 the ellipse's box. q = 1.5 is the middle of that range,
+# not fitted to any data (tools/analysis/box_mapping_error.py measures
+# each q against mini-RSNA's true lesion extents).
+BOX_SHAPE_Q = 1.5
 
-    s_x = sqrt(|A e_x| / |A^-1 e_x|) (A: the linear part, e_x the x unit
-    vector), likewise s_y. For a scale s (per axis) it is s; for a rotation
-    it is 1; and ``axis_stretch(inverse) == 1 / axis_stretch(m)`` exactly,
-    which is what makes :func:`transform_boxes` round-trip.
-    """
-    a = as_3x3(m)[:2, :2]
-    forward = np.linalg.norm(a, axis=0)  # |A e_x|, |A e_y|
-    backward = np.linalg.norm(np.linalg.inv(a), axis=0)
-    return np.sqrt(forward / backward)
+
+def _box_parts(boxes):
+    boxes = np.asarray(boxes, dtype=np.float64).reshape(-1, 4)
+    return (boxes[:, :2] + boxes[:, 2:]) / 2, (boxes[:, 2:] - boxes[:, :2]) / 2
+
+
+def _size_matrix(m: np.ndarray, q: float) -> np.ndarray:
+    k = np.abs(as_3x3(m)[:2, :2])**q
+    if np.linalg.det(k) <= 1e-9:
+        raise ValueError(
+            'boxes cannot cross this affine invertibly (rotation or shear '
+            f'near 45 degrees): {as_3x3(m)[:2].round(4).tolist()}')
+    return k
 
 
 def _clip(boxes: np.ndarray, clip_shape: Tuple[int, int]) -> np.ndarray:
@@ -83,32 +93,62 @@ def _clip(boxes: np.ndarray, clip_shape: Tuple[int, int]) -> np.ndarray:
 
 
 def transform_boxes(boxes: np.ndarray, m: np.ndarray,
-                    clip_shape: Tuple[int, int] = None) -> np.ndarray:
-    """Boxes [N, 4] (x1, y1, x2, y2) through an affine, without inflation.
+                    clip_shape: Tuple[int, int] = None,
+                    q: float = BOX_SHAPE_Q) -> np.ndarray:
+    """Boxes [N, 4] (x1, y1, x2, y2) through an affine, as the box around
+    the moved shape the box stands for (see ``BOX_SHAPE_Q``).
 
-    The centre goes through the affine; width and height are multiplied by
-    :func:`axis_stretch`. The map is invertible: boxes through ``m``, then
-    through ``invert_affine(m)``, are the boxes again (up to rounding), so
-    predictions made in an aligned frame come back to the original image
-    as they were made. The corners' min/max
-    (:func:`transform_boxes_minmax`) grows a box at every crossing instead
-    (a box through 5 degrees and back: IoU 0.72 with itself). A lesion is
-    a blob inside its box, not the box's corners: its true extent after a
-    small rotation stays close to the box's own size (measured against
-    mini-RSNA's true lesion masks: tools/analysis/box_mapping_error.py).
+    The centre goes through the affine; the half sizes h become
+    (K h^q)^(1/q) with K = |A|^q (A the linear part). Its exact inverse is
+    :func:`untransform_boxes`: boxes that went into an aligned frame, and
+    predictions made there, come back as they were. Mapping back with the
+    corners' min/max of the inverse affine instead grows a box at each
+    crossing (a box through 5 degrees and back: IoU 0.72 with itself).
 
     Args:
         boxes (np.ndarray): [N, 4] xyxy.
         m (np.ndarray): [2, 3] pixel affine.
-        clip_shape (tuple, optional): (H, W) to clip to (the round trip is
-            exact for boxes that were not clipped). Defaults to None.
+        clip_shape (tuple, optional): (H, W) to clip to (a clipped box
+            does not come back whole). Defaults to None.
+        q (float): 1: the corners' min/max; 2: the inscribed ellipse's
+            box. Defaults to ``BOX_SHAPE_Q``.
 
     Returns:
         np.ndarray: [N, 4] float64 xyxy.
     """
-    boxes = np.asarray(boxes, dtype=np.float64).reshape(-1, 4)
-    centre = transform_points((boxes[:, :2] + boxes[:, 2:]) / 2, m)
-    half = (boxes[:, 2:] - boxes[:, :2]) / 2 * axis_stretch(m)
+    centre, half = _box_parts(boxes)
+    centre = transform_points(centre, m)
+    half = (half**q @ _size_matrix(m, q).T)**(1 / q)
+    out = np.concatenate([centre - half, centre + half], axis=1)
+    return out if clip_shape is None else _clip(out, clip_shape)
+
+
+def untransform_boxes(boxes: np.ndarray, m: np.ndarray,
+                      clip_shape: Tuple[int, int] = None,
+                      q: float = BOX_SHAPE_Q) -> np.ndarray:
+    """The inverse of :func:`transform_boxes` for the same affine ``m``:
+    ``untransform_boxes(transform_boxes(b, m), m) == b``.
+
+    The centre goes through the inverse affine; the half sizes solve
+    K h^q = h'^q. A side that no box maps onto (narrower than the moved
+    shape's rotation allows) takes the length the inverse's smallest
+    stretch gives it instead of collapsing.
+
+    Args:
+        boxes (np.ndarray): [N, 4] xyxy in ``m``'s output frame.
+        m (np.ndarray): [2, 3] pixel affine (input -> output frame).
+        clip_shape (tuple, optional): (H, W) of the input frame.
+        q (float): As in :func:`transform_boxes`.
+
+    Returns:
+        np.ndarray: [N, 4] float64 xyxy in ``m``'s input frame.
+    """
+    centre, half = _box_parts(boxes)
+    centre = transform_points(centre, invert_affine(m))
+    powered = half**q @ np.linalg.inv(_size_matrix(m, q)).T
+    inverse = np.linalg.inv(as_3x3(m)[:2, :2])
+    fallback = half * np.linalg.svd(inverse, compute_uv=False).min()
+    half = np.where(powered > 0, np.abs(powered)**(1 / q), fallback)
     out = np.concatenate([centre - half, centre + half], axis=1)
     return out if clip_shape is None else _clip(out, clip_shape)
 
@@ -117,9 +157,10 @@ def transform_boxes_minmax(boxes: np.ndarray, m: np.ndarray,
                            clip_shape: Tuple[int, int] = None
                            ) -> np.ndarray:
     """Boxes [N, 4] through an affine as the min/max of their four
-    transformed corners: the box around the transformed box. Not used to
-    move boxes (it inflates them, see :func:`transform_boxes`); kept for
-    the comparison in tools/analysis/box_mapping_error.py."""
+    transformed corners (``transform_boxes`` with q = 1). Used both ways,
+    forward with ``m`` and back with its inverse, as the package did
+    before, it grows a box at each crossing; kept for the comparison in
+    tools/analysis/box_mapping_error.py."""
     boxes = np.asarray(boxes, dtype=np.float64).reshape(-1, 4)
     corners = np.stack([boxes[:, [0, 1]], boxes[:, [2, 1]],
                         boxes[:, [0, 3]], boxes[:, [2, 3]]], axis=1)

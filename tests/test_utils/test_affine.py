@@ -4,10 +4,11 @@ import pytest
 import torch
 import torch.nn.functional as F
 
-from mmgranet.utils.affine import (axis_stretch, check_affine, compose,
-                                   invert_affine, pixel_to_theta, scale_affine,
+from mmgranet.utils.affine import (check_affine, compose, invert_affine,
+                                   pixel_to_theta, scale_affine,
                                    theta_to_pixel, transform_boxes,
-                                   transform_boxes_minmax, transform_points)
+                                   transform_boxes_minmax, transform_points,
+                                   untransform_boxes)
 
 
 def rotation(angle, scale=1.0, centre=(32, 32), shift=(0, 0)):
@@ -29,14 +30,14 @@ def test_known_affine_then_inverse_returns_the_boxes():
     m = rotation(0, 1.1, shift=(3, -4))  # scale + shift: boxes stay boxes
     np.testing.assert_allclose(transform_boxes(boxes, m),
                                transform_boxes_minmax(boxes, m))
-    back = transform_boxes(transform_boxes(boxes, m), invert_affine(m))
+    back = untransform_boxes(transform_boxes(boxes, m), m)
     np.testing.assert_allclose(back, boxes, atol=1e-9)
 
 
 def test_round_trip_over_the_alignment_range():
     """Rotations up to 10 degrees, scales 0.8-1.2, shears up to 0.1, and
     shifts: forward then inverse gives the box back (IoU >= 0.999), where
-    the corners' min/max loses up to half of it."""
+    the corners' min/max both ways loses up to half of it."""
     rng = np.random.default_rng(0)
     boxes = np.array([[300, 400, 420, 560], [100, 150, 180, 200],
                       [600, 300, 640, 500]], float)
@@ -47,32 +48,43 @@ def test_round_trip_over_the_alignment_range():
                 m = compose(rotation(angle, scale, centre=(512, 512),
                                      shift=rng.uniform(-80, 80, 2)),
                             np.array([[1, shear, 0], [0, 1, 0]]))
-                inv = invert_affine(m)
-                back = transform_boxes(transform_boxes(boxes, m), inv)
+                back = untransform_boxes(transform_boxes(boxes, m), m)
                 worst_new = min(worst_new, box_iou(back, boxes).min())
                 back = transform_boxes_minmax(
-                    transform_boxes_minmax(boxes, m), inv)
+                    transform_boxes_minmax(boxes, m), invert_affine(m))
                 worst_minmax = min(worst_minmax, box_iou(back, boxes).min())
     assert worst_new >= 0.999
     assert worst_minmax < 0.6  # what the old mapping did
 
 
-def test_axis_stretch_of_an_inverse_is_reciprocal():
-    m = compose(rotation(8, 1.15), np.array([[1, 0.1, 0], [0, 0.9, 0]]))
-    np.testing.assert_allclose(axis_stretch(m) * axis_stretch(
-        invert_affine(m)), [1, 1], atol=1e-12)
-    np.testing.assert_allclose(axis_stretch(rotation(17)), [1, 1])
-    np.testing.assert_allclose(
-        axis_stretch(np.array([[1.3, 0, 0], [0, 0.7, 0]])), [1.3, 0.7])
-
-
-def test_a_rotated_box_keeps_its_size_and_centre():
-    box = np.array([[20, 20, 40, 30]], float)
-    m = rotation(5)
+def test_the_shape_exponent_spans_box_and_ellipse():
+    box = np.array([[20, 20, 60, 40]], float)  # half sizes 20, 10
+    m = rotation(30, centre=(40, 30))
+    np.testing.assert_allclose(transform_boxes(box, m, q=1),
+                               transform_boxes_minmax(box, m))
+    c, s = np.cos(np.radians(30)), np.sin(np.radians(30))
+    ellipse = [np.hypot(20 * c, 10 * s), np.hypot(20 * s, 10 * c)]
+    out = transform_boxes(box, m, q=2)[0]
+    np.testing.assert_allclose((out[2:] - out[:2]) / 2, ellipse)
+    # the default lies between, centred on the moved centre
     out = transform_boxes(box, m)[0]
-    np.testing.assert_allclose(out[2:] - out[:2], [20, 10], atol=1e-9)
-    np.testing.assert_allclose((out[:2] + out[2:]) / 2,
-                               transform_points([[30, 25]], m)[0])
+    half = (out[2:] - out[:2]) / 2
+    assert (np.array(ellipse) < half).all()
+    assert (half < (transform_boxes_minmax(box, m)[0, 2:] -
+                    transform_boxes_minmax(box, m)[0, :2]) / 2).all()
+    np.testing.assert_allclose((out[:2] + out[2:]) / 2, [40, 30])
+
+
+def test_a_box_no_box_maps_onto_keeps_a_size():
+    m = rotation(10, centre=(50, 50))
+    thin = np.array([[49.5, 0, 50.5, 100]])  # narrower than any image
+    out = untransform_boxes(thin, m)[0]
+    assert np.isfinite(out).all() and (out[2:] - out[:2] > 0.5).all()
+
+
+def test_boxes_cannot_cross_a_45_degree_turn():
+    with pytest.raises(ValueError, match='near 45 degrees'):
+        transform_boxes([[0, 0, 10, 10]], rotation(45))
 
 
 def test_minmax_boxes_stay_tight_around_the_corners():

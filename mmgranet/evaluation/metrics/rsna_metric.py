@@ -7,7 +7,7 @@ from mmengine.evaluator import BaseMetric
 
 from mmgranet.fileio import InputError, read_rsna_labels, read_split_file
 from mmgranet.registry import METRICS
-from mmgranet.utils.affine import invert_affine, transform_boxes
+from mmgranet.utils.affine import untransform_boxes
 from ..functional import DEFAULT_SWEEP, rsna_ap
 
 
@@ -33,10 +33,12 @@ def patient_id_of(data_sample: dict) -> str:
 
 def undo_alignment(boxes: np.ndarray, data_sample: dict) -> np.ndarray:
     """Boxes of an aligned sample (``align_matrix`` from AffineAlign) back
-    in the original image's pixels; others unchanged."""
+    in the original image's pixels with the exact inverse of the box
+    mapping that took the ground truth into the aligned frame; others
+    unchanged."""
     if 'align_matrix' not in data_sample or not len(boxes):
         return boxes
-    return transform_boxes(boxes, invert_affine(data_sample['align_matrix']))
+    return untransform_boxes(boxes, data_sample['align_matrix'])
 
 
 def original_gt_boxes(data_sample: dict) -> np.ndarray:
