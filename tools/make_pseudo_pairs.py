@@ -4,7 +4,10 @@ For every "Lung Opacity" patient: its boxes replaced by the nearest Normal
 patient's pixels (32 x 32 Euclidean, exact), Poisson-blended. For every
 other patient: the lesion boxes of its k nearest "Lung Opacity" patients
 pasted in and blended, written in RSNA layout with labels and provenance.
-Resumable (finished images are skipped), multiprocess, atomic writes.
+With --split-file only those patients take part (give the evaluation
+setting's training patients: nothing trained on the pairs then sees a
+validation or test patient). Resumable (finished images are skipped),
+multiprocess, atomic writes.
 """
 import argparse
 import json
@@ -17,6 +20,8 @@ def main():
     parser = argparse.ArgumentParser(description=__doc__.split('\n')[0])
     parser.add_argument('data_root', help='an RSNA-layout directory')
     parser.add_argument('--out', required=True)
+    parser.add_argument('--split-file', help='only these patients (the '
+                        'setting\'s training patients)')
     parser.add_argument('--k', type=int, default=1,
                         help='pseudo-abnormal images per patient')
     parser.add_argument('--workers', type=int, default=2)
@@ -28,7 +33,8 @@ def main():
     start = time.time()
     counts = make_pseudo_pairs(args.data_root, args.out, k=args.k,
                                workers=args.workers,
-                               blend=not args.no_blend, mixed=args.mixed)
+                               blend=not args.no_blend, mixed=args.mixed,
+                               split_file=args.split_file)
     seconds = time.time() - start
     print(json.dumps(dict(counts, seconds=round(seconds, 1))))
 

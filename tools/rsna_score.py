@@ -24,8 +24,7 @@ import sys
 import numpy as np
 
 from mmgranet.evaluation.functional import (DEFAULT_SWEEP, heldout_ap,
-                                            load_for_scoring,
-                                            score_submission)
+                                            load_for_scoring, score_submission)
 from mmgranet.fileio import InputError, atomic_write
 
 

@@ -18,6 +18,11 @@ def parse_args():
     parser.add_argument('checkpoint', help='checkpoint file')
     parser.add_argument('--work-dir', help='where the metrics are saved')
     parser.add_argument(
+        '--split', choices=['test', 'val'], default='test',
+        help="the patients to predict: the config's held-out test set "
+        "(test_dataloader) or the setting's validation patients "
+        '(val_dataloader, which choose the score cut-off)')
+    parser.add_argument(
         '--out',
         help='also write the predictions: .csv a Kaggle RSNA submission '
         '(original pixels, every test patient), .pkl/.pickle the raw '
@@ -64,6 +69,9 @@ def main():
         cfg.work_dir = osp.join('./work_dirs',
                                 osp.splitext(osp.basename(args.config))[0])
     cfg.load_from = args.checkpoint
+    if args.split == 'val':
+        cfg.test_dataloader = cfg.val_dataloader
+        cfg.test_evaluator = cfg.val_evaluator
     if args.show_dir:
         enable_drawing(cfg, args.show_dir, args.score_thr)
     if args.out is not None and \

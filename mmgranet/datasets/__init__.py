@@ -1,12 +1,11 @@
 from .cgan_pair_dataset import CGANPairDataset
 from .rsna_dataset import RSNADataset
-from .rsna_splits import make_rsna_splits, read_split_file, write_rsna_splits
+from .rsna_splits import make_rsna_splits, write_rsna_splits
 from .transforms import (AffineAlign, BoxesToMasks, LoadDicomFromFile,
                          LoadGeneratorTarget, PseudoPair, read_affines)
 
 __all__ = [
     'AffineAlign', 'BoxesToMasks', 'CGANPairDataset', 'LoadDicomFromFile',
     'LoadGeneratorTarget', 'PseudoPair',
-    'RSNADataset', 'make_rsna_splits', 'read_affines', 'read_split_file',
-    'write_rsna_splits'
+    'RSNADataset', 'make_rsna_splits', 'read_affines', 'write_rsna_splits'
 ]

@@ -7,7 +7,8 @@ import numpy as np
 import torch
 from mmengine.dataset import BaseDataset
 
-from mmgranet.fileio import InputError, read_dicom, read_rsna_class_info
+from mmgranet.fileio import (InputError, read_dicom, read_rsna_class_info,
+                             read_split_file)
 from mmgranet.registry import DATASETS
 
 
@@ -34,7 +35,10 @@ class CGANPairDataset(BaseDataset):
 
     Samples are the patients present in ``target_root``; each gets a real
     Normal patient of ``normal_root`` for the discriminator (a different
-    one each epoch). Images are gray, resized to ``size``.
+    one each epoch). Images are gray, resized to ``size``. With
+    ``split_file`` (an evaluation setting's training patients) both the
+    samples and the Normal pool are restricted to it: a target of a
+    patient outside the split is an error, not silently used or dropped.
 
     Args:
         input_root (str): RSNA-layout directory of the inputs.
@@ -43,6 +47,8 @@ class CGANPairDataset(BaseDataset):
         size (int): Side of the square images. Defaults to 256.
         flip (bool): Random horizontal flip, the same for input and
             target. Defaults to True.
+        split_file (str, optional): The patients allowed to take part.
+            Defaults to None (every patient).
         **kwargs: mmengine ``BaseDataset`` arguments.
     """
 
@@ -52,7 +58,9 @@ class CGANPairDataset(BaseDataset):
                  normal_root: str,
                  size: int = 256,
                  flip: bool = True,
+                 split_file: Optional[str] = None,
                  **kwargs) -> None:
+        self.split_file = split_file
         self.input_root = input_root
         self.target_root = target_root
         self.normal_root = normal_root
@@ -74,8 +82,19 @@ class CGANPairDataset(BaseDataset):
         classes = read_rsna_class_info(
             osp.join(self.normal_root, 'stage_2_detailed_class_info.csv'))
         self._normals = sorted(p for p, c in classes.items() if c == 0)
+        if self.split_file:
+            allowed = set(read_split_file(self.split_file))
+            outside = [p for p in ids if p not in allowed]
+            if outside:
+                raise InputError(
+                    f'{self.target_root}: {len(outside)} targets are of '
+                    f'patients outside {self.split_file}, e.g. '
+                    f'{outside[:3]}; make the pairs with the same split')
+            self._normals = [p for p in self._normals if p in allowed]
         if not self._normals:
-            raise InputError(f'{self.normal_root}: no Normal patients')
+            raise InputError(f'{self.normal_root}: no Normal patients'
+                             + (f' in {self.split_file}'
+                                if self.split_file else ''))
         return [dict(patient_id=p) for p in ids]
 
     def _load(self, root: str, pid: str) -> np.ndarray:

@@ -8,9 +8,8 @@ from mmdet.datasets import BaseDetDataset
 
 from mmgranet.fileio import (RSNA_IMAGE_CLASSES, InputError, Problems,
                              read_dicom_header, read_rsna_class_info,
-                             read_rsna_labels)
+                             read_rsna_labels, read_split_file)
 from mmgranet.registry import DATASETS
-from .rsna_splits import read_split_file
 
 
 @DATASETS.register_module()

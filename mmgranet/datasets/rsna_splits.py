@@ -27,7 +27,7 @@ from typing import Dict, List
 
 import numpy as np
 
-from mmgranet.fileio import InputError, atomic_write
+from mmgranet.fileio import atomic_write
 
 
 def _largest_remainder(weights: np.ndarray, total: int) -> np.ndarray:
@@ -118,20 +118,3 @@ def write_rsna_splits(splits: Dict[str, List[str]], out_dir: str,
     with atomic_write(osp.join(out_dir, 'splits.json')) as f:
         json.dump(dict(meta, sizes={k: len(v) for k, v in splits.items()}),
                   f, indent=2)
-
-
-def read_split_file(path: str) -> List[str]:
-    """patientIds of a split file, one per line; duplicates are an error."""
-    try:
-        with open(path) as f:
-            ids = [line.strip() for line in f]
-    except OSError as e:
-        raise InputError(f'{path}: cannot read the split file ({e}); make '
-                         'it with tools/make_rsna_splits.py') from None
-    seen: Dict[str, int] = {}
-    for n, pid in enumerate(ids, 1):
-        if pid and pid in seen:
-            raise InputError(f'{path}, line {n}: patient {pid} already on '
-                             f'line {seen[pid]}')
-        seen.setdefault(pid, n)
-    return [i for i in ids if i]

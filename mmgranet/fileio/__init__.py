@@ -3,13 +3,14 @@ from .dicom import read_dicom, read_dicom_header, voi_window, write_dicom
 from .errors import InputError, Problems
 from .rsna_class_info import RSNA_IMAGE_CLASSES, read_rsna_class_info
 from .rsna_labels import RSNA_LABELS_HEADER, read_rsna_labels
+from .split_file import read_split_file
 from .submission import (SUBMISSION_HEADER, format_prediction_string,
                          read_submission, write_submission)
 
 __all__ = [
-    'atomic_write', 'InputError', 'read_dicom', 'read_dicom_header',
-    'voi_window', 'write_dicom', 'Problems', 'RSNA_IMAGE_CLASSES',
-    'RSNA_LABELS_HEADER', 'read_rsna_class_info',
-    'read_rsna_labels', 'SUBMISSION_HEADER', 'format_prediction_string',
-    'read_submission', 'write_submission'
+    'atomic_write', 'format_prediction_string', 'InputError', 'Problems',
+    'read_dicom', 'read_dicom_header', 'read_rsna_class_info',
+    'read_rsna_labels', 'read_split_file', 'read_submission',
+    'RSNA_IMAGE_CLASSES', 'RSNA_LABELS_HEADER', 'SUBMISSION_HEADER',
+    'voi_window', 'write_dicom', 'write_submission'
 ]

@@ -13,6 +13,11 @@ Writes, under ``out``::
         stage_2_detailed_class_info.csv          (RSNA layout: RSNADataset
         provenance.csv               reads it as it is)
 
+Only the patients of ``split_file`` take part (an evaluation setting's
+training patients): they are the queries, the neighbours, the donors and
+the recipients, so no validation or test patient's image or lesion reaches
+anything trained on the pairs.
+
 Each image is written atomically and skipped when it exists, so a rerun
 after an interruption redoes nothing that finished; the features and the
 neighbour index are reused too. Work is spread over processes.
@@ -28,7 +33,7 @@ from tqdm import tqdm
 
 from mmgranet.fileio import (InputError, atomic_write, read_dicom,
                              read_rsna_class_info, read_rsna_labels,
-                             write_dicom)
+                             read_split_file, write_dicom)
 from .neighbours import nearest_neighbours, tiny_image
 from .swap import pseudo_abnormal, pseudo_normal
 
@@ -92,8 +97,8 @@ def make_pseudo_pairs(data_root: str,
                       blend: bool = True,
                       mixed: bool = False,
                       labels_file: str = 'stage_2_train_labels.csv',
-                      class_info_file: str = 'stage_2_detailed_class_info.csv'
-                      ) -> Dict[str, int]:
+                      class_info_file: str = 'stage_2_detailed_class_info.csv',
+                      split_file: Optional[str] = None) -> Dict[str, int]:
     """Write the pseudo-normal and pseudo-abnormal sets (see module doc).
 
     Args:
@@ -105,6 +110,10 @@ def make_pseudo_pairs(data_root: str,
         workers (int): Processes. Defaults to 2.
         blend (bool): Poisson-blend the pasted boxes. Defaults to True.
         mixed (bool): Mixed-gradient blending. Defaults to False.
+        split_file (str, optional): Only these patients take part (one id
+            per line: the setting's training patients). None: every
+            labelled patient (no evaluation can then use these pairs
+            without leakage). Defaults to None.
 
     Returns:
         dict: How many images of each set exist now and how many this run
@@ -112,6 +121,14 @@ def make_pseudo_pairs(data_root: str,
     """
     labels = read_rsna_labels(osp.join(data_root, labels_file))
     classes = read_rsna_class_info(osp.join(data_root, class_info_file))
+    if split_file is not None:
+        wanted = read_split_file(split_file)
+        unknown = [p for p in wanted if p not in labels]
+        if unknown:
+            raise InputError(f'{split_file}: {len(unknown)} patients have no '
+                             f'labels in {data_root}, e.g. {unknown[:3]}')
+        keep = set(wanted)
+        labels = {p: b for p, b in labels.items() if p in keep}
     missing = [p for p in labels if not osp.exists(_image_path(data_root, p))]
     if missing:
         raise InputError(f'{data_root}: {len(missing)} labelled patients '

@@ -28,11 +28,17 @@ def main():
     parser = argparse.ArgumentParser(description=__doc__.split('\n')[0])
     parser.add_argument('data_root', help='a mini-RSNA (with poses.csv)')
     parser.add_argument('affines', help='affines.csv of align_dataset.py')
-    parser.add_argument('--reference-id', help='default: reference.json')
+    parser.add_argument('--reference-id', help='default: reference.json '
+                        'beside the aligned copy (WORK/<setting>/)')
     args = parser.parse_args()
     poses = read_poses(args.data_root)
-    ref = args.reference_id or json.load(open(
-        osp.join(args.data_root, 'reference.json')))['patientId']
+    if args.reference_id:
+        ref = args.reference_id
+    else:
+        path = osp.join(osp.dirname(osp.dirname(osp.abspath(args.affines))),
+                        'reference.json')
+        with open(path) as f:
+            ref = json.load(f)['patientId']
     affines = read_affines(args.affines)
     size = json.load(open(osp.join(args.data_root, 'mini_rsna.json')))[
         'size']

@@ -1,5 +1,6 @@
-from .alternating_loop import (AlternatingEpochBasedTrainLoop, parse_schedule,
+from .alternating_loop import (AlternatingEpochBasedTrainLoop,
+                               epochs_for_detector, parse_schedule,
                                phase_of_epoch)
 
-__all__ = ['AlternatingEpochBasedTrainLoop', 'parse_schedule',
-           'phase_of_epoch']
+__all__ = ['AlternatingEpochBasedTrainLoop', 'epochs_for_detector',
+           'parse_schedule', 'phase_of_epoch']

@@ -1,4 +1,4 @@
-from typing import Tuple, Union
+from typing import Optional, Tuple, Union
 
 from mmengine.model import is_model_wrapper
 from mmengine.runner import EpochBasedTrainLoop
@@ -23,6 +23,25 @@ def parse_schedule(schedule: Union[str, Tuple[int, int]]) -> Tuple[int, int]:
     return int(n), int(m)
 
 
+def epochs_for_detector(detector_epochs: int,
+                        schedule: Union[str, Tuple[int, int]]) -> int:
+    """Total epochs of a schedule whose detector trains ``detector_epochs``.
+
+    Whole n:m cycles; when n does not divide the detector's epochs, the
+    last cycle is cut after the detector's remaining epochs and keeps its m
+    generator epochs (5:1 with 12 detector epochs: 5+1, 5+1, 2+1 = 15).
+    'joint' trains both every epoch.
+    """
+    n, m = parse_schedule(schedule)
+    if detector_epochs < 1:
+        raise ValueError(f'detector_epochs must be >= 1, got '
+                         f'{detector_epochs}')
+    if n == 0:
+        return detector_epochs
+    cycles, rest = divmod(detector_epochs, n)
+    return cycles * (n + m) + (rest + m if rest else 0)
+
+
 def phase_of_epoch(epoch: int, schedule: Union[str, Tuple[int, int]]) -> str:
     """The phase of 0-based ``epoch``: n epochs 'detector' (G frozen), then
     m epochs 'generator' (the detector frozen), repeated; or 'joint'."""
@@ -41,16 +60,33 @@ class AlternatingEpochBasedTrainLoop(EpochBasedTrainLoop):
     (:func:`phase_of_epoch`), so a resumed run continues in the right
     phase. The model must have ``set_phase(phase)`` (:class:`GRANet`).
 
+    Comparisons with a plain detector are fair at equal *detector* epochs:
+    give ``detector_epochs`` (the plain detector's ``max_epochs``) and the
+    loop runs as many epochs as the schedule needs for it
+    (:func:`epochs_for_detector`). With
+    :class:`AlternatingParamSchedulerHook` the detector's learning-rate
+    schedule then follows its own epochs, as a plain run's would.
+
     Args:
         schedule (str): 'n:m' (e.g. '1:1', '2:2', '5:1') or 'joint'.
             Defaults to '2:2'.
+        detector_epochs (int, optional): Epochs the detector trains; sets
+            ``max_epochs``. Give this or ``max_epochs``. Defaults to None.
         *args, **kwargs: :class:`mmengine.runner.EpochBasedTrainLoop`
             arguments (``max_epochs``, ``val_interval``, ...).
     """
 
-    def __init__(self, *args, schedule: str = '2:2', **kwargs) -> None:
+    def __init__(self, *args, schedule: str = '2:2',
+                 detector_epochs: Optional[int] = None, **kwargs) -> None:
         parse_schedule(schedule)
         self.schedule = schedule
+        self.detector_epochs = detector_epochs
+        if detector_epochs is not None:
+            if kwargs.get('max_epochs') is not None or len(args) > 1:
+                raise ValueError('give detector_epochs or max_epochs, not '
+                                 'both')
+            kwargs['max_epochs'] = epochs_for_detector(detector_epochs,
+                                                       schedule)
         super().__init__(*args, **kwargs)
 
     @property
