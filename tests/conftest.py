@@ -87,63 +87,83 @@ def save_generator_checkpoint(path: str, base_channels: int = 32,
 
 @pytest.fixture(scope='session')
 def granet_stages(mini_rsna, tmp_path_factory):
-    """What GRANet's training reads from the earlier stages, made on the
-    session's mini-RSNA: identity affines (the images stand in for their
-    aligned copy), pseudo pairs (neighbour index; the pseudo-normal images
-    stand in for G_realistic's targets) and an Abn2Nor checkpoint of the
-    mini generator's shape."""
+    """What the pipeline's stages write for setting fold0, made on the
+    session's mini-RSNA and laid out as the pipeline lays them
+    (WORK/fold0/, configs/_base_/datasets/rsna_detection.py): an aligned
+    copy that is the images themselves with identity affines, pseudo pairs
+    on fold0's training patients, their pseudo-normals standing in for
+    G_realistic's targets, and an Abn2Nor checkpoint of the mini
+    generator's shape where the mini GRANet config looks for it. Use it
+    with ``pipeline_env``, which points the configs at it."""
+    import shutil
+
     from mmgranet.datasets.synthetic import read_poses
     from mmgranet.pseudo.offline import make_pseudo_pairs
-    out = tmp_path_factory.mktemp('granet_stages')
-    affines = str(out / 'affines.csv')
+    work = tmp_path_factory.mktemp('work')
+    art = work / 'fold0'
+    aligned = str(art / 'aligned')
+    shutil.copytree(mini_rsna, aligned, ignore=shutil.ignore_patterns(
+        'normal_twins', 'splits', '*.png'))
+    affines = osp.join(aligned, 'affines.csv')
     with open(affines, 'w') as f:
         f.write('patientId,a11,a12,a13,a21,a22,a23\n')
         for pid in read_poses(mini_rsna):
             f.write(f'{pid},1,0,0,0,1,0\n')
-    pairs = str(out / 'pairs')
-    make_pseudo_pairs(mini_rsna, pairs, k=2, workers=1)
-    ckpt = save_generator_checkpoint(str(out / 'abn2nor.pth'))
-    return dict(data_root=mini_rsna, affine_file=affines,
+    pairs = str(art / 'pairs')
+    make_pseudo_pairs(aligned, pairs, k=2, workers=1,
+                      split_file=osp.join(mini_rsna, 'splits',
+                                          'fold0_train.txt'))
+    targets = str(art / 'realistic_targets')
+    shutil.copytree(osp.join(pairs, 'pseudo_normal'), targets)
+    os.makedirs(art / 'abn2nor')
+    ckpt = save_generator_checkpoint(str(art / 'abn2nor' / 'epoch_10.pth'))
+    env = dict(MMGRANET_DATA_ROOT=mini_rsna + '/',
+               MMGRANET_WORK_ROOT=str(work) + '/', MMGRANET_SETTING='fold0')
+    return dict(data_root=mini_rsna, work_root=str(work) + '/',
+                setting='fold0', artifacts=str(art) + '/',
+                aligned_root=aligned + '/', affine_file=affines,
                 neighbour_file=osp.join(pairs, 'neighbours.csv'),
-                target_root=osp.join(pairs, 'pseudo_normal'),
-                checkpoint=ckpt)
+                target_root=targets, checkpoint=ckpt, env=env)
+
+
+@pytest.fixture
+def pipeline_env(granet_stages, monkeypatch):
+    """The configs' paths (MMGRANET_* environment variables) pointed at
+    ``granet_stages``; subprocesses inherit them."""
+    for key, value in granet_stages['env'].items():
+        monkeypatch.setenv(key, value)
+    return granet_stages
+
+
+MINI_GRANET = osp.join(
+    REPO_ROOT, 'configs', 'granet', 'granet_retinanet-dagger_r18_fpn-p2_'
+    '1xb8-10e-alt2-2_mini-rsna-align-syn.py')
 
 
 def write_granet_mini_config(path: str, stages: dict, size: int = 64,
                              **train_cfg) -> str:
-    """A child of configs/granet/retinanet_r18_mini-rsna.py that reads the
-    ``granet_stages`` artifacts at ``size`` px with tiny loaders."""
-    base = osp.join(REPO_ROOT, 'configs', 'granet',
-                    'retinanet_r18_mini-rsna.py')
-    train_cfg = dict(dict(max_epochs=2, schedule='1:1', val_interval=100),
-                     **train_cfg)
-    text = f"""_base_ = {base!r}
-data_root = {stages['data_root'] + '/'!r}
+    """A child of the mini GRANet config at ``size`` px with tiny loaders;
+    it reads the ``granet_stages`` artifacts through the environment
+    (``pipeline_env``)."""
+    train_cfg = dict(dict(max_epochs=2, schedule='1:1', val_interval=100,
+                          detector_epochs=None), **train_cfg)
+    text = f"""_base_ = {MINI_GRANET!r}
 scale = ({size}, {size})
-train_pipeline = [
-    dict(type='LoadDicomFromFile', load_scale=scale),
-    dict(type='mmdet.LoadAnnotations', with_bbox=True),
-    dict(type='AffineAlign', affine_file={stages['affine_file']!r}),
-    dict(type='PseudoPair', mode='abnormal', prob=0.5,
-         neighbour_file={stages['neighbour_file']!r}, data_root=data_root),
-    dict(type='LoadGeneratorTarget', target_root={stages['target_root']!r}),
-    dict(type='mmdet.RandomFlip', prob=0.5),
-    dict(type='mmdet.PackDetInputs', meta_keys=_base_.meta_keys),
-]
-test_pipeline = [
-    dict(type='LoadDicomFromFile', load_scale=scale),
-    dict(type='mmdet.LoadAnnotations', with_bbox=True),
-    dict(type='AffineAlign', affine_file={stages['affine_file']!r}),
-    dict(type='mmdet.PackDetInputs', meta_keys=_base_.meta_keys),
-]
-model = dict(generator_checkpoint={stages['checkpoint']!r},
-             generator_size={size // 2})
+
+
+def sized(pipeline):
+    return [dict(t, load_scale=scale) if t['type'] == 'LoadDicomFromFile'
+            else t for t in pipeline]
+
+
+model = dict(generator_size={size // 2})
 loader = dict(batch_size=2, num_workers=0, persistent_workers=False)
-train_dataloader = dict(loader, dataset=dict(data_root=data_root,
-                                             pipeline=train_pipeline))
-val_dataloader = dict(loader, dataset=dict(data_root=data_root,
-                                           pipeline=test_pipeline))
-test_dataloader = val_dataloader
+train_dataloader = dict(
+    loader, dataset=dict(pipeline=sized(_base_.granet_train_pipeline)))
+val_dataloader = dict(
+    loader, dataset=dict(pipeline=sized(_base_.align_test_pipeline)))
+test_dataloader = dict(
+    loader, dataset=dict(pipeline=sized(_base_.align_test_pipeline)))
 train_cfg = {train_cfg!r}
 default_hooks = dict(logger=dict(interval=1), checkpoint=dict(interval=1))
 """

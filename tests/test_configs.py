@@ -4,11 +4,11 @@ without boxes (most RSNA images have none). Later stages extend this file's
 reach simply by adding configs."""
 import glob
 import os.path as osp
-import re
 
 import numpy as np
 import pytest
 import torch
+from conftest import MINI_GRANET
 from mmengine import Config, ConfigDict
 from mmengine.registry import init_default_scope
 
@@ -133,7 +133,8 @@ MODEL_CONFIGS, SAME_MODEL_AS = _unique_models()
 
 
 def test_delta_configs_share_a_tested_model():
-    assert 'granet/retinanet_seresnext101_sched-joint.py' in SAME_MODEL_AS
+    assert 'granet/granet_retinanet-dagger_seresnext101_fpn-p2_1xb6-12e-' \
+        'joint_rsna-align-syn.py' in SAME_MODEL_AS
     for c, tested in SAME_MODEL_AS.items():
         assert tested in MODEL_CONFIGS, c
 
@@ -193,43 +194,30 @@ DATASET_CONFIGS = [
 ]
 
 
-def identity_affines(root, path):
-    from mmgranet.datasets.synthetic import read_poses
-    with open(path, 'w') as f:
-        f.write('patientId,a11,a12,a13,a21,a22,a23\n')
-        for pid in read_poses(root):
-            f.write(f'{pid},1,0,0,0,1,0\n')
-    return str(path)
-
-
 @pytest.mark.parametrize('name', DATASET_CONFIGS)
-def test_rsna_dataloaders_build_on_mini_rsna(name, mini_rsna, granet_stages,
-                                             tmp_path):
-    """Each RSNA dataloader of a config, pointed at a generated mini-RSNA,
-    builds and yields a batch the config's pipeline made."""
+def test_rsna_dataloaders_build_on_mini_rsna(name, pipeline_env):
+    """Each RSNA dataloader of a config, with the configs' paths pointed
+    (by name, through the environment) at a generated mini-RSNA and the
+    artifacts of its stages, builds and yields a batch the config's
+    pipeline made; the test loader reads the held-out test patients."""
     from mmengine.runner import Runner
     cfg = Config.fromfile(osp.join(CONFIG_ROOT, name))
     init_default_scope(cfg.get('default_scope', 'mmgranet'))
+    if 'mini-rsna' not in name:  # RSNA: the same pipelines at mini size
+        cfg.merge_from_dict({
+            f'{split}_dataloader.dataset.{key}': value
+            for split in ('train', 'val', 'test') for key, value in dict(
+                data_root=pipeline_env['data_root'] + '/').items()})
+        cfg.test_dataloader.dataset.update(
+            data_prefix=dict(img='stage_2_test_images/'),
+            ann_file='test_labels.csv', class_info_file='', split_file=None)
     for split, loader in rsna_dataset_cfgs(cfg):
         loader = ConfigDict(loader.to_dict())
-        loader.dataset.data_root = mini_rsna
-        split = loader.dataset.get('split_file') or ''
-        # the fixture's holdout has 6 patients (RSNA's 600, mini-RSNA's 60)
-        loader.dataset.split_file = re.sub(r'holdout\d+_', 'holdout6_',
-                                           split) or None
         loader.num_workers = 0
         loader.persistent_workers = False
         loader.batch_size = 2
         for step in loader.dataset.pipeline:
             step.pop('cache_dir', None)
-            if step['type'] == 'AffineAlign':
-                step['affine_file'] = identity_affines(
-                    mini_rsna, tmp_path / 'affines.csv')
-            if step['type'] == 'PseudoPair':
-                step['neighbour_file'] = granet_stages['neighbour_file']
-                step['data_root'] = mini_rsna
-            if step['type'] == 'LoadGeneratorTarget':
-                step['target_root'] = granet_stages['target_root']
         batch = next(iter(Runner.build_dataloader(loader)))
         assert len(batch['inputs']) == 2, split
         # gray or color, + G's target (GRANet training)
@@ -237,3 +225,30 @@ def test_rsna_dataloaders_build_on_mini_rsna(name, mini_rsna, granet_stages,
                     for t in loader.dataset.pipeline)
         assert batch['inputs'][0].shape[0] - extra in (1, 3)
         assert 'patient_id' in batch['data_samples'][0].metainfo
+        if split == 'test':
+            test_dir = osp.join(pipeline_env['data_root'],
+                                'stage_2_test_images')
+            assert batch['data_samples'][0].img_path.startswith(test_dir)
+
+
+def test_paths_follow_the_setting(monkeypatch):
+    """The setting (an environment variable) moves every label-trained
+    artifact and split of a config together."""
+    name = osp.join(CONFIG_ROOT, 'granet', osp.basename(MINI_GRANET))
+    monkeypatch.setenv('MMGRANET_SETTING', 'fold2')
+    monkeypatch.setenv('MMGRANET_WORK_ROOT', '/w/')
+    cfg = Config.fromfile(name)
+    assert cfg.train_dataloader.dataset.split_file == \
+        'splits/fold2_train.txt'
+    assert cfg.val_dataloader.dataset.split_file == 'splits/fold2_val.txt'
+    assert cfg.model.generator_checkpoint == '/w/fold2/abn2nor/epoch_10.pth'
+    steps = {t['type']: t for t in cfg.train_dataloader.dataset.pipeline}
+    assert steps['AffineAlign']['affine_file'] == \
+        '/w/fold2/aligned/affines.csv'
+    assert steps['PseudoPair']['neighbour_file'] == \
+        '/w/fold2/pairs/neighbours.csv'
+    assert steps['LoadGeneratorTarget']['target_root'] == \
+        '/w/fold2/realistic_targets/'
+    test_steps = {t['type']: t for t in cfg.test_dataloader.dataset.pipeline}
+    assert test_steps['AffineAlign']['affine_file'] == \
+        '/w/fold2/aligned/affines.csv'

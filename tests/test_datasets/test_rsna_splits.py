@@ -1,9 +1,8 @@
 import numpy as np
 import pytest
 
-from mmgranet.datasets import (make_rsna_splits, read_split_file,
-                               write_rsna_splits)
-from mmgranet.fileio import InputError
+from mmgranet.datasets import make_rsna_splits, write_rsna_splits
+from mmgranet.fileio import InputError, read_split_file
 
 
 def labels(n=200, seed=0):

@@ -8,7 +8,7 @@ import numpy as np
 import pytest
 import torch
 import torch.nn as nn
-from conftest import REPO_ROOT, save_generator_checkpoint
+from conftest import MINI_GRANET, save_generator_checkpoint
 from mmengine import Config
 from mmengine.registry import init_default_scope
 
@@ -18,7 +18,7 @@ from mmgranet.models.necks import (apply_attention, normalise_attention,
 from mmgranet.registry import MODELS
 from mmgranet.testing import demo_det_inputs
 
-MINI = osp.join(REPO_ROOT, 'configs', 'granet', 'retinanet_r18_mini-rsna.py')
+MINI = MINI_GRANET
 
 
 class IdentityG(nn.Module):

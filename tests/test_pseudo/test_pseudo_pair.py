@@ -18,11 +18,12 @@ def index(mini_rsna, granet_stages):
 
 
 def loaded(root, with_boxes):
+    """A training patient of fold 0 (the pairs' patients), loaded."""
     init_default_scope('mmgranet')
-    ds = RSNADataset(data_root=root, pipeline=[
-        dict(type='LoadDicomFromFile'),
-        dict(type='mmdet.LoadAnnotations', with_bbox=True)
-    ])
+    ds = RSNADataset(
+        data_root=root, split_file='splits/fold0_train.txt',
+        pipeline=[dict(type='LoadDicomFromFile'),
+                  dict(type='mmdet.LoadAnnotations', with_bbox=True)])
     for i in range(len(ds)):
         info = ds.get_data_info(i)
         if bool(info['instances']) == with_boxes:

@@ -10,7 +10,7 @@ import pytest
 from mmengine.registry import init_default_scope
 
 from mmgranet.datasets import CGANPairDataset
-from mmgranet.fileio import InputError, read_dicom
+from mmgranet.fileio import InputError, read_dicom, read_split_file
 from mmgranet.pseudo.offline import make_pseudo_pairs
 
 REPO = osp.dirname(osp.dirname(osp.dirname(osp.abspath(__file__))))
@@ -32,14 +32,16 @@ def run(*args):
 def test_realistic_then_targets_then_abn2nor(mini_rsna_copy, tmp_path):
     root = mini_rsna_copy
     pairs = osp.join(root, 'pairs')
-    counts = make_pseudo_pairs(root, pairs, k=1, workers=1)
+    split = osp.join(root, 'splits', 'fold0_train.txt')
+    counts = make_pseudo_pairs(root, pairs, k=1, workers=1, split_file=split)
     work = str(tmp_path / 'realistic')
-    config = 'configs/cgan/realistic_resnet6-32c_20e_mini-rsna.py'
+    config = 'configs/cgan/realistic_resnet6-32c_1xb4-8e_mini-rsna.py'
     run('tools/train.py', config, '--work-dir', work, '--cfg-options',
         *SMALL,
         f'train_dataloader.dataset.input_root={pairs}/pseudo_normal',
         f'train_dataloader.dataset.target_root={pairs}/pseudo_normal',
-        f'train_dataloader.dataset.normal_root={root}')
+        f'train_dataloader.dataset.normal_root={root}',
+        f'train_dataloader.dataset.split_file={split}')
     ckpt = osp.join(work, 'epoch_1.pth')
     assert osp.exists(ckpt)
 
@@ -65,8 +67,14 @@ def test_realistic_then_targets_then_abn2nor(mini_rsna_copy, tmp_path):
 
     init_default_scope('mmgranet')
     ds = CGANPairDataset(input_root=root, target_root=targets,
-                         normal_root=root, size=64)
+                         normal_root=root, size=64, split_file=split)
     assert len(ds) == counts['pseudo_normal']
+    # the discriminator's real normals are the split's too
+    assert ds._normals and set(ds._normals) <= set(read_split_file(split))
+    with pytest.raises(InputError, match='targets are of patients outside'):
+        CGANPairDataset(input_root=root, target_root=targets,
+                        normal_root=root,
+                        split_file=osp.join(root, 'splits', 'fold0_val.txt'))
     item = ds[0]['inputs']
     assert {k: tuple(v.shape) for k, v in item.items()} == {
         'input': (1, 64, 64), 'target': (1, 64, 64), 'real': (1, 64, 64)}

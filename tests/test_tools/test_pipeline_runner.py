@@ -1,7 +1,6 @@
-"""tools/run_pipeline.py's stage runner: a branch runs beside the main
-chain with the cores split between them, and a failure on either side
-stops the other (which resumes on the next run)."""
-import importlib.util
+"""The pipeline's stage runner: a branch runs beside the main chain with
+the cores split between them, a failure on either side stops the other
+(which resumes on the next run); the stage table is consistent."""
 import os
 import os.path as osp
 import sys
@@ -9,15 +8,7 @@ import time
 
 import pytest
 
-REPO = osp.dirname(osp.dirname(osp.dirname(osp.abspath(__file__))))
-
-
-def load_runner():
-    spec = importlib.util.spec_from_file_location(
-        'run_pipeline', osp.join(REPO, 'tools', 'run_pipeline.py'))
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
+from mmgranet.apis import pipeline as runner
 
 
 def python(code):
@@ -37,7 +28,6 @@ def write_threads(path, wait_for=None):
 def test_branch_runs_beside_the_chain_with_split_cores(tmp_path,
                                                        monkeypatch):
     monkeypatch.delenv('OMP_NUM_THREADS', raising=False)
-    runner = load_runner()
     pipe = runner.Pipeline(str(tmp_path / 'work'), jobs=2)
     side, main, after = (str(tmp_path / n)
                          for n in ('side', 'main', 'after'))
@@ -56,7 +46,6 @@ def test_branch_runs_beside_the_chain_with_split_cores(tmp_path,
 
 def test_a_set_omp_num_threads_is_kept(tmp_path, monkeypatch):
     monkeypatch.setenv('OMP_NUM_THREADS', '3')
-    runner = load_runner()
     pipe = runner.Pipeline(str(tmp_path / 'work'), jobs=2)
     out = str(tmp_path / 'out')
     with pipe.beside('side', lambda: time.sleep(0.5)):
@@ -65,7 +54,6 @@ def test_a_set_omp_num_threads_is_kept(tmp_path, monkeypatch):
 
 
 def test_main_failure_stops_the_branch(tmp_path):
-    runner = load_runner()
     pipe = runner.Pipeline(str(tmp_path / 'work'), jobs=2)
     started = str(tmp_path / 'started')
     with pytest.raises(SystemExit, match=r'\[broken\] failed \(exit 3\)'):
@@ -84,7 +72,6 @@ def test_main_failure_stops_the_branch(tmp_path):
 
 
 def test_branch_failure_stops_the_main_chain(tmp_path):
-    runner = load_runner()
     pipe = runner.Pipeline(str(tmp_path / 'work'), jobs=2)
     with pytest.raises(SystemExit, match=r'\[slow\] stopped because '
                        'another stage failed'):
@@ -101,9 +88,47 @@ def test_branch_failure_stops_the_main_chain(tmp_path):
 
 
 def test_jobs_1_runs_in_order(tmp_path):
-    runner = load_runner()
     pipe = runner.Pipeline(str(tmp_path / 'work'), jobs=1)
     order = []
     with pipe.beside('side', lambda: order.append('side')):
         order.append('main')
     assert order == ['side', 'main']
+
+
+def test_the_stage_table_is_consistent():
+    names = [s.name for s in runner.STAGES]
+    assert len(names) == len(set(names))
+    for i, stage in enumerate(runner.STAGES):
+        # a stage depends only on stages before it
+        assert set(stage.after) <= set(names[:i]), stage.name
+        if stage.config:
+            for preset in runner.PRESETS.values():
+                assert osp.exists(osp.join(runner.REPO,
+                                           preset['configs'][stage.config]))
+        # a stage reading labels reads the setting's training patients
+        if stage.name in ('reference', 'pairs'):
+            assert '{train_split}' in stage.command
+
+
+def test_dry_run_prints_every_stage_with_its_setting(tmp_path, capsys):
+    run = runner.PipelineRun('rsna', data_root=str(tmp_path / 'rsna'),
+                             work_root=str(tmp_path / 'work'),
+                             setting='fold2', dry_run=True)
+    (tmp_path / 'rsna').mkdir()
+    (tmp_path / 'rsna' / 'stage_2_train_labels.csv').write_text('')
+    run.run()
+    out = capsys.readouterr().out
+    ran = [line.split(']')[0][1:] for line in out.splitlines()
+           if '] $ ' in line]
+    assert ran == [s.name for s in runner.STAGES
+                   if s.only is None and s.name != 'data']
+    assert 'splits/fold2_train.txt' in out
+    assert f'{tmp_path}/work/fold2/abn2nor/epoch_100.pth' in out
+    assert 'splits/test.txt' in out  # RSNA's held-out patients
+    assert run.env['MMGRANET_SETTING'] == 'fold2'
+
+
+def test_config_override_by_list_index_is_gone():
+    """Configs are reached by name: no stage overrides a list entry."""
+    for stage in runner.STAGES:
+        assert not any('.pipeline.' in w for w in stage.command), stage.name

@@ -28,9 +28,8 @@ def epochs_for_detector(detector_epochs: int,
     """Total epochs of a schedule whose detector trains ``detector_epochs``.
 
     Whole n:m cycles; when n does not divide the detector's epochs, the
-    last cycle is cut after the detector's remaining epochs and keeps its m
-    generator epochs (5:1 with 12 detector epochs: 5+1, 5+1, 2+1 = 15).
-    'joint' trains both every epoch.
+    run ends with the detector's remaining epochs (5:1 with 12 detector
+    epochs: 5+1, 5+1, 2 = 14). 'joint' trains both every epoch.
     """
     n, m = parse_schedule(schedule)
     if detector_epochs < 1:
@@ -39,7 +38,7 @@ def epochs_for_detector(detector_epochs: int,
     if n == 0:
         return detector_epochs
     cycles, rest = divmod(detector_epochs, n)
-    return cycles * (n + m) + (rest + m if rest else 0)
+    return cycles * (n + m) + rest
 
 
 def phase_of_epoch(epoch: int, schedule: Union[str, Tuple[int, int]]) -> str:
