@@ -245,11 +245,11 @@ def config_files(config: str) -> List[str]:
     return files
 
 
-def config_epochs(config: str, env: Dict[str, str],
-                  fast: bool = False) -> int:
-    """The epochs a config trains (its last checkpoint's number); with
-    ``fast`` as the pipeline's --fast runs it (one epoch, or one detector
-    epoch)."""
+def config_epochs(config: str, env: Dict[str, str], fast: bool = False,
+                  options: Optional[dict] = None) -> int:
+    """The epochs a config trains (its last checkpoint's number), with
+    ``options`` (--cfg-options) merged; with ``fast`` as the pipeline's
+    --fast runs it (one epoch, or one detector epoch)."""
     import warnings
 
     from mmengine import Config
@@ -261,6 +261,7 @@ def config_epochs(config: str, env: Dict[str, str],
         with warnings.catch_warnings():
             warnings.simplefilter('ignore')
             cfg = Config.fromfile(osp.join(REPO, config))
+            cfg.merge_from_dict(options or {})
     finally:
         for k, v in saved.items():
             if v is None:

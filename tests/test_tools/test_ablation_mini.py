@@ -1,19 +1,31 @@
 """tools/analysis/ablation_mini.py --report: mean ± std over the finished
-seeds, rows that share runs read one directory, runs are found where the
-training writes them."""
+seeds, the paired seeds-and-patients bootstrap of differences, rows that
+share runs read one directory, the score of a run's submissions."""
 import json
 import os
 import os.path as osp
+import subprocess
 import sys
 
+import numpy as np
+import pytest
 from test_tools.test_train_tools import run_tool
 
+REPO = osp.dirname(osp.dirname(osp.dirname(osp.abspath(__file__))))
+sys.path.insert(0, osp.join(REPO, 'tools', 'analysis'))
 
-def write_result(work, table, slug, seed, ap_best, ap=0.01):
-    path = osp.join(work, table, slug, f'seed{seed}')
+import ablation_mini  # noqa: E402
+
+
+def write_result(out, table, slug, seed, scores):
+    path = osp.join(out, table, slug, f'seed{seed}')
     os.makedirs(path)
+    ap = float(np.nanmean(scores))
     with open(osp.join(path, 'result.json'), 'w') as f:
-        json.dump({'AP': ap, 'AP@0.4': ap, 'AP@best_score_thr': ap_best}, f)
+        json.dump({'AP': ap, 'AP@0.4': ap, 'AP_raw': 0.0,
+                   'AP_optimistic': ap, 'score_thr': 0.5,
+                   'image_scores': scores,
+                   'patients': [f'p{i}' for i in range(len(scores))]}, f)
 
 
 def row(out, name):
@@ -22,42 +34,54 @@ def row(out, name):
     return [c.strip() for c in lines[0].strip('|').split('|')]
 
 
-def test_report_means_and_shared_runs(tmp_path):
-    work = str(tmp_path / 'ablation')
-    ckpt = tmp_path / 'abn2nor.pth'
-    ckpt.write_bytes(b'')
-    write_result(work, 'table1', 'retinanet-baseline', 0, 0.1)
-    write_result(work, 'table1', 'retinanet-baseline', 1, 0.3)
-    write_result(work, 'table1', 'all-granet', 0, 0.5)
-    write_result(work, 'tableequal', 'all-granet-16-epochs', 1, 0.7)
-    out = run_tool([
+def test_report_means_differences_and_shared_runs(tmp_path):
+    out = str(tmp_path / 'ablation')
+    work = tmp_path / 'work' / 'fold0' / 'abn2nor'
+    work.mkdir(parents=True)
+    rng = np.random.default_rng(0)
+    base = [rng.uniform(0, 0.4, 50).tolist() for _ in range(2)]
+    for seed in (0, 1):
+        write_result(out, 'table1', 'retinanet-baseline', seed, base[seed])
+        # + align: every patient 0.2 better
+        write_result(out, 'table1', 'align', seed,
+                     [v + 0.2 for v in base[seed]])
+    write_result(out, 'table1', 'align-attn-syn-granet', 0, base[0])
+    proc = run_tool([
         sys.executable, 'tools/analysis/ablation_mini.py', '--report',
-        '--epochs', '8', '--seeds', '0', '1', '--tables', '1', 'knobs', '3',
-        'equal', '--schedules', '2:2', '--work-dir', work, '--abn2nor',
-        str(ckpt)
+        '--seeds', '0', '1', '--table3-seeds', '0', '--schedules', '2:2',
+        '--out', out, '--work-root', str(tmp_path / 'work')
     ])
-    # mean ± sample std over the two seeds
-    assert row(out, 'RetinaNet† (baseline)')[1:] == [
-        '2', '0.010 ± 0.000', '0.010 ± 0.000', '0.200 ± 0.141']
+    base_row = row(proc, 'RetinaNet† (baseline)')
+    assert base_row[1] == '2'
+    mean = np.mean([np.mean(b) for b in base])
+    std = np.std([np.mean(b) for b in base], ddof=1)
+    assert base_row[2] == f'{mean:.3f} ± {std:.3f}'
+    # a shift of every patient: the difference and a tight interval
+    assert row(proc, '+ align')[6] == '+0.200 [+0.200, +0.200]'
     # a variant without finished runs is not printed
-    assert '| + align |' not in out
-    # table 3's 2:2 and the knobs' 128 px row are table 1's "all"
-    for name in ('all (GRANet)', 'schedule 2:2',
-                 'G at 128 px (as trained; = all)'):
-        assert row(out, name)[1:2] == ['1'] and \
-            row(out, name)[-1] == '0.500 ± 0.000', name
-    assert row(out, 'all (GRANet), 16 epochs')[-1] == '0.700 ± 0.000'
-    summary = json.load(open(osp.join(work, 'summary.json')))
+    assert '| + align + syn |' not in proc
+    # table 3's 2:2 is table 1's GRANet row (one run, seed 0)
+    assert row(proc, 'schedule 2:2')[1] == '1'
+    assert row(proc, '+ align + attn + syn (GRANet)')[1] == '1'
+    summary = json.load(open(osp.join(out, 'summary.json')))
     assert len(summary['table1/RetinaNet† (baseline)']) == 2
+    assert 'image_scores' not in summary['table1/+ align'][0]
 
 
-def test_missing_abn2nor_checkpoint_names_make_demo(tmp_path):
-    import subprocess
+def test_seeds_and_patients_bootstrap_sees_noise():
+    rng = np.random.default_rng(1)
+    a = [{'image_scores': rng.uniform(0, 1, 80).tolist()} for _ in range(3)]
+    b = [{'image_scores': rng.uniform(0, 1, 80).tolist()} for _ in range(3)]
+    diff, lo, hi = ablation_mini.seeds_patients_bootstrap(a, b)
+    assert lo < diff < hi and lo < 0 < hi  # no real difference
+    with pytest.raises(ValueError, match='same seeds'):
+        ablation_mini.seeds_patients_bootstrap(a, b[:2])
+
+
+def test_missing_artifacts_name_make_demo(tmp_path):
     proc = subprocess.run([
         sys.executable, 'tools/analysis/ablation_mini.py', '--report',
-        '--work-dir', str(tmp_path), '--abn2nor', str(tmp_path / 'no.pth')
-    ], cwd=osp.dirname(osp.dirname(osp.dirname(osp.abspath(__file__)))),
-        capture_output=True, text=True)
+        '--out', str(tmp_path), '--work-root', str(tmp_path / 'none')
+    ], cwd=REPO, capture_output=True, text=True)
     assert proc.returncode != 0
-    assert 'no Abn2Nor checkpoint' in proc.stderr and 'make demo' in \
-        proc.stderr
+    assert 'no Abn2Nor stage' in proc.stderr and 'make demo' in proc.stderr

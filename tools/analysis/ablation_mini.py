@@ -1,17 +1,23 @@
-"""Ablations on mini-RSNA over seeds, in the form of the paper's tables 1
-and 3 (mean +- std of the RSNA AP on fold 0's validation patients).
+"""Ablations on mini-RSNA in the form of the paper's tables 1 and 3, with
+the evaluation protocol: for every run, the score cut-off is chosen on the
+setting's validation patients and the held-out test patients are scored
+at it.
 
-Needs the artifacts of `make demo` (tools/run_pipeline.py --preset mini):
-the aligned copy, the pseudo pairs and the Abn2Nor checkpoint. Every run
-is tools/train.py with a seed; a finished run's result
-(``WORK/<table>/<variant>/seed<k>/result.json``) is reused, so the script
+Needs the artifacts of `make demo` for the setting (the aligned copy, the
+pseudo pairs, the Abn2Nor checkpoint under WORK/<setting>/). Every run is
+tools/train.py with a seed, then tools/test.py on the validation and the
+test patients; a finished run's result
+(``OUT/<table>/<variant>/seed<k>/result.json``) is reused, so the script
 resumes after an interruption and can grow (more seeds, more variants).
 
-Table 1: baseline (RetinaNet†), + align, + align + attn, + align + syn,
-all (GRANet). Table 3: GRANet's schedules. AP is the Kaggle metric at
-every prediction the config keeps, and at the score cut-off that is best on
-the same validation patients (the detectors at this scale score low;
-the cut-off matters more than anything else there, so both are shown).
+Every variant trains its detector the same number of epochs (the GRANet
+configs count detector epochs: under 2:2 a GRANet run is twice as long).
+Per row: test AP at the validation-chosen cut-off (mean ± std over seeds),
+AP@0.4, the raw AP (every box counts), the optimistic AP (the cut-off best
+on the test patients: a diagnostic) and, against the baseline and against
+the row without the component, the difference with a 95 % interval from a
+bootstrap over seeds and patients (both resampled; the same patients for
+both rows).
 """
 import argparse
 import json
@@ -23,66 +29,82 @@ import subprocess
 import sys
 from concurrent.futures import ThreadPoolExecutor
 
-REPO = osp.dirname(osp.dirname(osp.dirname(osp.abspath(__file__))))
-sys.path.insert(0, REPO)
+import numpy as np
 
-from mmgranet.fileio import atomic_write  # noqa: E402
+from mmgranet.apis.pipeline import REPO, config_epochs
+from mmgranet.evaluation.functional import heldout_ap, load_for_scoring
+from mmgranet.fileio import atomic_write
 
-RET = 'configs/retinanet/'
-GRA = 'configs/granet/'
+RET = 'configs/retinanet/retinanet-dagger_r18_fpn-p2_1xb8-10e_mini-rsna'
+GRA = 'configs/granet/granet_retinanet-dagger_r18_fpn-p2_1xb8-10e-alt2-2_' \
+    'mini-rsna'
+# name, config, cfg-options, the rows it is compared with
 TABLE1 = [
-    ('RetinaNet† (baseline)', RET + 'retinanet-dagger_r18_mini-rsna.py', {}),
-    ('+ align', RET + 'retinanet-dagger_r18_align_mini-rsna.py', {}),
-    ('+ align + attn', GRA + 'retinanet_r18_align-attn_mini-rsna.py', {}),
-    ('+ align + syn', RET + 'retinanet-dagger_r18_align-syn_mini-rsna.py',
-     {}),
-    ('all (GRANet)', GRA + 'retinanet_r18_mini-rsna.py', {}),
+    ('RetinaNet† (baseline)', RET + '.py', {}, ()),
+    ('+ align', RET + '-align.py', {}, ('RetinaNet† (baseline)', )),
+    ('+ align + attn', GRA + '-align.py', {}, ('+ align', )),
+    ('+ align + syn', RET + '-align-syn.py', {}, ('+ align', )),
+    ('+ align + attn + syn (GRANet)', GRA + '-align-syn.py', {},
+     ('+ align + syn', '+ align + attn')),
 ]
-SCHEDULES = ['1:1', '1:2', '1:3', '2:1', '2:2', '3:3', '5:1', 'joint']
-# the cost knob (README, GRANet's cost): G at half the size it was trained
-KNOBS = [('G at 64 px (half its training size)',
-          GRA + 'retinanet_r18_mini-rsna.py', {'model.generator_size': 64})]
+TABLE3 = ['1:1', '2:2', '5:1', 'joint']
 
 
-def run_one(name, config, opts, seed, epochs, out_dir, abn2nor,
-            threads=None):
+def run_one(name, config, opts, seed, out_dir, env, threads=None):
+    """Train, predict validation and test patients, score; cached."""
     result_path = osp.join(out_dir, 'result.json')
     if osp.exists(result_path):
         with open(result_path) as f:
             return json.load(f)
     os.makedirs(out_dir, exist_ok=True)
-    options = [f'randomness.seed={seed}', f'train_cfg.max_epochs={epochs}',
-               f'train_cfg.val_interval={epochs}',
-               'default_hooks.checkpoint.interval=1000',
-               'default_hooks.checkpoint.save_last=False']
-    if 'granet' in config:
-        options.append(f'model.generator_checkpoint={abn2nor}')
-    options += [f'{k}={v}' for k, v in opts.items()]
-    cmd = [sys.executable, 'tools/train.py', config, '--work-dir', out_dir,
-           '--cfg-options', *options]
-    print(f'[{name}, seed {seed}] $ {" ".join(cmd)}', flush=True)
-    env = dict(os.environ)
+    run_env = dict(os.environ, **env)
     if threads:
-        env['OMP_NUM_THREADS'] = str(threads)
-    proc = subprocess.run(cmd, cwd=REPO, capture_output=True, text=True,
-                          env=env)
-    log = proc.stdout + proc.stderr
-    with open(osp.join(out_dir, 'train.log'), 'w') as f:
-        f.write(log)
-    if proc.returncode != 0:
-        raise SystemExit(f'{name}, seed {seed} failed; see '
-                         f'{out_dir}/train.log:\n{log[-3000:]}')
-    found = dict(re.findall(r'rsna/([\w@.]+): (-?[\d.]+)', log))
-    if 'AP' not in found:
-        raise SystemExit(f'{name}, seed {seed}: no rsna/AP in the log '
-                         f'{out_dir}/train.log')
-    result = {k: float(v) for k, v in found.items()}
+        run_env['OMP_NUM_THREADS'] = str(threads)
+    options = [f'randomness.seed={seed}', 'train_cfg.val_begin=100000',
+               'default_hooks.checkpoint.interval=100000']
+    options += [f'{k}={v}' for k, v in opts.items()]
+    epochs = config_epochs(config, env, options=opts)
+    ckpt = osp.join(out_dir, f'epoch_{epochs}.pth')
+    steps = [['tools/train.py', config, '--work-dir', out_dir,
+              '--cfg-options', *options]]
+    for split in ('val', 'test'):
+        steps.append(['tools/test.py', config, ckpt, '--work-dir', out_dir,
+                      '--split', split, '--out',
+                      osp.join(out_dir, f'{split}.csv')])
+    log = ''
+    for step in steps:
+        if step[0] == 'tools/train.py' and osp.exists(ckpt):
+            continue
+        print(f'[{name}, seed {seed}] $ {" ".join(step)}', flush=True)
+        proc = subprocess.run([sys.executable, *step], cwd=REPO,
+                              capture_output=True, text=True, env=run_env)
+        log += proc.stdout + proc.stderr
+        with open(osp.join(out_dir, 'run.log'), 'w') as f:
+            f.write(log)
+        if proc.returncode != 0:
+            raise SystemExit(f'{name}, seed {seed} failed; see '
+                             f'{out_dir}/run.log:\n{log[-3000:]}')
+    result = score(out_dir, env)
     with atomic_write(result_path) as f:
         json.dump(result, f)
-    print(f'[{name}, seed {seed}] AP {result["AP"]:.4f}, at the best '
-          f'cut-off {result.get("AP@best_score_thr", float("nan")):.4f}',
-          flush=True)
+    print(f'[{name}, seed {seed}] test AP {result["AP"]:.4f} at the '
+          f'validation cut-off {result["score_thr"]:.2f}', flush=True)
     return result
+
+
+def score(out_dir: str, env: dict) -> dict:
+    data, setting = env['MMGRANET_DATA_ROOT'], env['MMGRANET_SETTING']
+    _, *val = load_for_scoring(
+        osp.join(data, 'stage_2_train_labels.csv'),
+        osp.join(out_dir, 'val.csv'),
+        osp.join(data, 'splits', f'{setting}_val.txt'))
+    pids, *test = load_for_scoring(osp.join(data, 'test_labels.csv'),
+                                   osp.join(out_dir, 'test.csv'))
+    r = heldout_ap(tuple(val), tuple(test), num_samples=0)
+    r['image_scores'] = [None if np.isnan(v) else float(v)
+                         for v in r['image_scores']]
+    r['patients'] = pids
+    return r
 
 
 def mean_std(values):
@@ -91,106 +113,131 @@ def mean_std(values):
     return f'{m:.3f} ± {s:.3f}'
 
 
+def seeds_patients_bootstrap(runs_a, runs_b, num_samples=2000, seed=0):
+    """AP(a) - AP(b), mean over seeds, and a 95 % interval from resampling
+    both the seeds and the test patients (the same for both rows)."""
+    def matrix(runs):
+        return np.array([[np.nan if v is None else v
+                          for v in r['image_scores']] for r in runs])
+    a, b = matrix(runs_a), matrix(runs_b)  # [S, N]
+    if a.shape != b.shape:
+        raise ValueError('rows to compare need the same seeds and patients')
+    rng = np.random.default_rng(seed)
+    s, n = a.shape
+    diffs = np.empty(num_samples)
+    for i in range(num_samples):
+        rows = rng.integers(0, s, s)
+        cols = rng.integers(0, n, n)
+        diffs[i] = np.mean(np.nanmean(a[rows][:, cols], axis=1) -
+                           np.nanmean(b[rows][:, cols], axis=1))
+    diff = float(np.mean(np.nanmean(a, axis=1) - np.nanmean(b, axis=1)))
+    lo, hi = np.percentile(diffs, [2.5, 97.5])
+    return diff, float(lo), float(hi)
+
+
 def main():
     parser = argparse.ArgumentParser(description=__doc__.split('\n')[0])
-    parser.add_argument('--seeds', type=int, nargs='+', default=[0, 1, 2])
-    parser.add_argument('--epochs', type=int, default=8)
-    parser.add_argument('--tables', nargs='+',
-                        default=['1', '3', 'knobs', 'equal'],
-                        choices=['1', '3', 'knobs', 'equal'],
-                        help="'equal': GRANet at twice the epochs, so that "
-                        'under 2:2 its detector trains as many epochs as '
-                        "table 1's detectors")
-    parser.add_argument('--schedules', nargs='+',
-                        default=['1:1', '2:2', '5:1', 'joint'],
-                        help=f'table 3 rows, any of {SCHEDULES}')
+    parser.add_argument('--seeds', type=int, nargs='+',
+                        default=[0, 1, 2, 3, 4])
+    parser.add_argument('--table3-seeds', type=int, nargs='+',
+                        default=[0, 1, 2])
+    parser.add_argument('--tables', nargs='+', default=['1', '3'],
+                        choices=['1', '3'])
+    parser.add_argument('--schedules', nargs='+', default=TABLE3)
     parser.add_argument('--jobs', type=int, default=1,
                         help='runs in parallel (each with '
                         'OMP_NUM_THREADS=cores/jobs)')
-    parser.add_argument('--work-dir', default='work_dirs/ablation_mini')
+    parser.add_argument('--data-root', default='data/mini-rsna/')
+    parser.add_argument('--work-root', default='work_dirs/pipeline_mini/',
+                        help="make demo's work root")
+    parser.add_argument('--setting', default='fold0')
+    parser.add_argument('--out', default='work_dirs/ablation_mini')
     parser.add_argument('--report', action='store_true',
                         help='only print the tables of the finished runs')
-    parser.add_argument('--abn2nor',
-                        default='work_dirs/pipeline_mini/abn2nor/'
-                        'epoch_10.pth',
-                        help='the Abn2Nor checkpoint of make demo')
     args = parser.parse_args()
-    if not osp.exists(osp.join(REPO, args.abn2nor)):
-        raise SystemExit(f'{args.abn2nor}: no Abn2Nor checkpoint; run '
-                         '`make demo` first (it makes every input of the '
-                         'ablations)')
-    rows = []
+    env = dict(MMGRANET_DATA_ROOT=args.data_root.rstrip('/') + '/',
+               MMGRANET_WORK_ROOT=args.work_root.rstrip('/') + '/',
+               MMGRANET_SETTING=args.setting)
+    abn2nor = osp.join(args.work_root, args.setting, 'abn2nor')
+    if not osp.isdir(osp.join(REPO, abn2nor)):
+        raise SystemExit(f'{abn2nor}: no Abn2Nor stage; run `make demo` '
+                         'first (it makes every input of the ablations)')
+
+    rows = []  # (table, name, config, opts, compare, seeds)
     if '1' in args.tables:
-        for name, config, opts in TABLE1:
-            rows.append(('1', name, config, opts, args.epochs))
-    if 'knobs' in args.tables:
-        rows.append(('knobs', 'G at 128 px (as trained; = all)',
-                     GRA + 'retinanet_r18_mini-rsna.py', {}, args.epochs))
-        for name, config, opts in KNOBS:
-            rows.append(('knobs', name, config, opts, args.epochs))
+        rows += [('1', n, c, o, cmp, args.seeds) for n, c, o, cmp in TABLE1]
     if '3' in args.tables:
-        for s in args.schedules:
-            rows.append(('3', f'schedule {s}',
-                         GRA + 'retinanet_r18_mini-rsna.py',
-                         {'train_cfg.schedule': s}, args.epochs))
-    if 'equal' in args.tables:
-        for name, config, opts in TABLE1:
-            if 'granet' in config:  # the alternating ones
-                rows.append(('equal', f'{name}, {2 * args.epochs} epochs',
-                             config, opts, 2 * args.epochs))
-    results, jobs = {}, []
+        rows += [('3', f'schedule {s}', GRA + '-align-syn.py',
+                  {'train_cfg.schedule': s}, ('schedule 2:2', )
+                  if s != '2:2' else (), args.table3_seeds)
+                 for s in args.schedules]
+    jobs, keys = [], []
     threads = max(1, (os.cpu_count() or 2) // args.jobs) \
         if args.jobs > 1 else None
-    for table, name, config, opts, epochs in rows:
-        key = (table, name)
-        slug = re.sub(r'[^\w]+', '-', name).strip('-').lower()
-        # table 3's 2:2 and the knobs' 128 px are table 1's "all"
-        if (table == '3' and opts.get('train_cfg.schedule') == '2:2') or \
-                (table == 'knobs' and not opts):
-            slug_dir = osp.join(args.work_dir, 'table1', 'all-granet')
+    for table, name, config, opts, _, seeds in rows:
+        # table 3's 2:2 is table 1's GRANet row: one run
+        if table == '3' and opts.get('train_cfg.schedule') == '2:2':
+            slug = osp.join('table1', 'align-attn-syn-granet')
         else:
-            slug_dir = osp.join(args.work_dir, f'table{table}', slug)
-        for seed in args.seeds:
-            jobs.append((key, (name, config, opts, seed, epochs,
-                               osp.join(slug_dir, f'seed{seed}'),
-                               args.abn2nor, threads)))
+            slug = osp.join(f'table{table}',
+                            re.sub(r'[^\w]+', '-', name).strip('-').lower())
+        for seed in seeds:
+            keys.append((table, name, seed))
+            jobs.append((name, config, opts, seed,
+                         osp.join(args.out, slug, f'seed{seed}'), env,
+                         threads))
     if args.report:
-        for key, job in jobs:
-            path = osp.join(job[5], 'result.json')
-            results.setdefault(key, [])
-            if osp.exists(path):
-                with open(path) as f:
-                    results[key].append(json.load(f))
+        done = {j[4]: json.load(open(osp.join(j[4], 'result.json')))
+                for j in jobs if osp.exists(osp.join(j[4], 'result.json'))}
     else:
-        # rows that share runs (table 3's 2:2, the knobs' 128 px = table 1's
-        # "all") train once, never twice in parallel into one directory
-        unique = list({job[5]: job for _, job in jobs}.values())
+        unique = list({j[4]: j for j in jobs}.values())
         with ThreadPoolExecutor(args.jobs) as pool:
-            done = dict(zip([job[5] for job in unique],
-                            pool.map(lambda job: run_one(*job), unique)))
-        for key, job in jobs:
-            results.setdefault(key, []).append(done[job[5]])
-    print(f'\nmini-RSNA, fold 0 validation, {args.epochs} epochs, seeds '
-          f'{args.seeds}; mean ± std over seeds')
+            done = dict(zip([j[4] for j in unique],
+                            pool.map(lambda j: run_one(*j), unique)))
+    results = {}
+    for (table, name, seed), job in zip(keys, jobs):
+        if job[4] in done:
+            results.setdefault((table, name), []).append(done[job[4]])
+
+    print(f'\nmini-RSNA, setting {args.setting}: test AP at the cut-off '
+          'chosen on the validation patients, mean ± std over seeds; '
+          'differences: mean over seeds with a 95 % bootstrap interval '
+          '(seeds and test patients resampled)')
+    summary = {}
     for table in args.tables:
-        print({'knobs': '\nGRANet cost knobs\n',
-               'equal': '\nGRANet at equal detector epochs (2:2, twice '
-               'the epochs)\n'}.get(table, f'\nTable {table}\n'))
-        print('| variant | seeds | RSNA AP | AP@0.4 | AP at the best cut-off '
-              '|')
-        print('| --- | --- | --- | --- | --- |')
-        for (t, name), rs in results.items():
+        print(f'\nTable {table}\n')
+        print('| variant | seeds | test AP | AP@0.4 | raw AP | optimistic AP'
+              ' | vs baseline | vs the row without it |')
+        print('| --- | --- | --- | --- | --- | --- | --- | --- |')
+        base = results.get(('1', TABLE1[0][0]))
+        for t, name, _, _, compare, _ in rows:
+            rs = results.get((t, name))
             if t != table or not rs:
                 continue
+            cells = []
+            for other in (TABLE1[0][0], ) + tuple(compare):
+                ref = results.get(('1', other)) or results.get((t, other))
+                if other == name or not ref or len(ref) != len(rs):
+                    cells.append('')
+                    continue
+                d, lo, hi = seeds_patients_bootstrap(rs, ref)
+                cells.append(f'{d:+.3f} [{lo:+.3f}, {hi:+.3f}]' +
+                             ('' if other == TABLE1[0][0] else
+                              f' ({other})'))
+            vs_base = cells[0] if base and name != TABLE1[0][0] else ''
+            vs_rest = '; '.join(c for c in cells[1:] if c)
             print(f'| {name} | {len(rs)} | '
                   f'{mean_std([r["AP"] for r in rs])} | '
-                  f'{mean_std([r.get("AP@0.4", 0) for r in rs])} | '
-                  f'{mean_std([r.get("AP@best_score_thr", 0) for r in rs])}'
-                  ' |')
-    os.makedirs(args.work_dir, exist_ok=True)
-    with atomic_write(osp.join(args.work_dir, 'summary.json')) as f:
-        json.dump({f'table{t}/{n}': rs for (t, n), rs in results.items()},
-                  f, indent=1)
+                  f'{mean_std([r["AP@0.4"] for r in rs])} | '
+                  f'{mean_std([r["AP_raw"] for r in rs])} | '
+                  f'{mean_std([r["AP_optimistic"] for r in rs])} | '
+                  f'{vs_base} | {vs_rest} |')
+            summary[f'table{t}/{name}'] = [
+                {k: v for k, v in r.items()
+                 if k not in ('image_scores', 'patients')} for r in rs]
+    os.makedirs(args.out, exist_ok=True)
+    with atomic_write(osp.join(args.out, 'summary.json')) as f:
+        json.dump(summary, f, indent=1)
 
 
 if __name__ == '__main__':
