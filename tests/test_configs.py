@@ -252,3 +252,22 @@ def test_paths_follow_the_setting(monkeypatch):
     test_steps = {t['type']: t for t in cfg.test_dataloader.dataset.pipeline}
     assert test_steps['AffineAlign']['affine_file'] == \
         '/w/fold2/aligned/affines.csv'
+
+
+GRANET_CONFIGS = sorted(c for c in CONFIGS if c.startswith('granet/'))
+
+
+@pytest.mark.parametrize('name', GRANET_CONFIGS)
+def test_granet_generator_matches_its_abn2nor_config(name):
+    """GRANet loads G from the Abn2Nor checkpoint: its G must be built as
+    the Abn2Nor config builds it (at the same size it was trained)."""
+    abn2nor = 'cgan/' + ('abn2nor_resnet6-32c_1xb4-10e_mini-rsna.py'
+                         if 'mini-rsna' in name else
+                         'abn2nor_resnet9-64c_1xb4-100e_rsna.py')
+    gan = Config.fromfile(osp.join(CONFIG_ROOT, abn2nor)).model
+    model = Config.fromfile(osp.join(CONFIG_ROOT, name)).model
+    assert model.generator == gan.generator, name
+    assert model.get('residual_generator', False) == gan.residual, name
+    epochs = Config.fromfile(osp.join(CONFIG_ROOT, abn2nor)).train_cfg
+    assert model.generator_checkpoint.endswith(
+        f'abn2nor/epoch_{epochs.max_epochs}.pth'), name

@@ -20,6 +20,9 @@ base_channels = 64
 num_blocks = 9
 gan_loss = 'vanilla'
 l1_weight = 10.0
+# G(x) = x + D(x) with D starting at zero: G begins as the identity
+# (ResidualGenerator; beyond the paper). GRANet's config must say the same.
+residual_generator = False
 
 model = dict(
     type='PseudoNormalGAN',
@@ -30,7 +33,8 @@ model = dict(
                        base_channels=64, num_conv=3),
     gan_loss=gan_loss,
     l1_weight=l1_weight,
-    identity_weight=0.0)
+    identity_weight=0.0,
+    residual=residual_generator)
 
 train_dataloader = dict(
     batch_size=4,

@@ -19,6 +19,7 @@ abn2nor_checkpoint = _base_.artifact_root + 'abn2nor/epoch_10.pth'
 generator = dict(type='mmagic.ResnetGenerator', in_channels=1,
                  out_channels=1, base_channels=32, num_blocks=6)
 generator_size = 128
+residual_generator = False  # as the Abn2Nor config's model.residual
 attention = dict(mode='residual', norm='none')
 # ======================= Possible modified parameters =======================
 recon_weight = 1.0
@@ -34,6 +35,7 @@ model = dict(
     generator=generator,
     generator_checkpoint=abn2nor_checkpoint,
     generator_size=generator_size,
+    residual_generator=residual_generator,
     attention=attention,
     recon_weight=recon_weight,
     identity_weight=identity_weight,

@@ -23,6 +23,7 @@ abn2nor_checkpoint = _base_.artifact_root + 'abn2nor/epoch_100.pth'
 generator = dict(type='mmagic.ResnetGenerator', in_channels=1,
                  out_channels=1, base_channels=64, num_blocks=9)
 generator_size = 256
+residual_generator = False  # as the Abn2Nor config's model.residual
 # the residual's weighting of the pyramid (ResidualAttentionNeck)
 attention = dict(mode='residual', norm='none')
 # ======================= Possible modified parameters =======================
@@ -39,6 +40,7 @@ model = dict(
     generator=generator,
     generator_checkpoint=abn2nor_checkpoint,
     generator_size=generator_size,
+    residual_generator=residual_generator,
     attention=attention,
     recon_weight=recon_weight,
     identity_weight=identity_weight,

@@ -13,6 +13,7 @@ from mmengine.runner.checkpoint import _load_checkpoint
 
 from mmgranet.fileio import InputError
 from mmgranet.registry import MODELS
+from ..generators import build_generator
 
 PHASES = ('detector', 'generator', 'joint')
 # the subnets each phase freezes
@@ -82,7 +83,11 @@ class GRANet(BaseDetector):
             i.e. when training starts; a GRANet checkpoint carries G itself.
         generator_size (int, optional): The longer side G runs at (the
             aspect ratio is kept). Defaults to None.
-        attention (dict): ``mode`` and ``norm`` of the attention neck.
+        residual_generator (bool): G is x + D(x) (:class:`ResidualGenerator`),
+            as the Abn2Nor config's ``model.residual``. Defaults to False.
+        attention (dict, optional): Arguments of the attention neck
+            (:class:`ResidualAttentionNeck`). Defaults to None (its
+            defaults).
         recon_weight (float): Defaults to 1.0.
         identity_weight (float): Defaults to 1.0.
         lambda_det (float): Weight of the detection loss in G's update.
@@ -98,7 +103,8 @@ class GRANet(BaseDetector):
                  generator: dict,
                  generator_checkpoint: Optional[str] = None,
                  generator_size: Optional[int] = None,
-                 attention: dict = dict(mode='residual', norm='none'),
+                 residual_generator: bool = False,
+                 attention: Optional[dict] = None,
                  recon_weight: float = 1.0,
                  identity_weight: float = 1.0,
                  lambda_det: float = 1.0,
@@ -123,9 +129,9 @@ class GRANet(BaseDetector):
         if isinstance(neck, dict) and neck.get('type') not in (
                 'ResidualAttentionNeck', 'mmgranet.ResidualAttentionNeck'):
             detector['neck'] = dict(type='mmgranet.ResidualAttentionNeck',
-                                    neck=neck, **attention)
+                                    neck=neck, **(attention or {}))
         self.detector = MODELS.build(detector)
-        self.generator = MODELS.build(generator)
+        self.generator = build_generator(generator, residual_generator)
         self.generator_checkpoint = generator_checkpoint
         self.generator_size = generator_size
         self.recon_weight = recon_weight
@@ -169,7 +175,9 @@ class GRANet(BaseDetector):
         except RuntimeError as e:
             raise InputError(
                 f'{checkpoint}: the generator in the config does not match '
-                f'the checkpoint\'s (base_channels / num_blocks?): {e}'
+                f'the checkpoint\'s (base_channels, num_blocks, or '
+                f'residual_generator as the Abn2Nor config\'s '
+                f'model.residual?): {e}'
             ) from None
 
     # ------------------------------------------------------------- phases

@@ -7,6 +7,7 @@ from mmengine.model import BaseModel
 from mmengine.optim import OptimWrapperDict
 
 from mmgranet.registry import MODELS
+from .residual_generator import build_generator
 
 # Shorthand: B batch, H/W image size; images in [-1, 1] inside the model.
 
@@ -24,7 +25,9 @@ class PseudoNormalGAN(BaseModel):
     - eq. 3, Abn2Nor: input = x, target = G_realistic(I_b(x)).
 
     ``identity_weight`` adds L1(G(y), y) on the real normals: GRANet wants G
-    to act as the identity on normal images.
+    to act as the identity on normal images. ``residual`` makes G
+    x + D(x) with D starting at zero (:class:`ResidualGenerator`; beyond
+    the paper).
 
     Data (``train_step``): a dict with ``inputs`` = dict(input=[B, 1, H, W],
     target=[B, 1, H, W], real=[B, 1, H, W]) uint8 tensors (or lists).
@@ -38,6 +41,8 @@ class PseudoNormalGAN(BaseModel):
             Defaults to 'vanilla'.
         l1_weight (float): Weight of L1(G(input), target). Defaults to 10.
         identity_weight (float): Weight of L1(G(real), real). Defaults to 0.
+        residual (bool): G(x) = x + D(x), the identity at the start.
+            Defaults to False (the paper's G).
         data_preprocessor (dict, optional): Defaults to mmengine's
             ``BaseDataPreprocessor``.
         init_cfg (dict, optional): Defaults to None.
@@ -49,6 +54,7 @@ class PseudoNormalGAN(BaseModel):
                  gan_loss: str = 'vanilla',
                  l1_weight: float = 10.0,
                  identity_weight: float = 0.0,
+                 residual: bool = False,
                  data_preprocessor: Optional[dict] = None,
                  init_cfg: Optional[dict] = None) -> None:
         super().__init__(data_preprocessor=data_preprocessor,
@@ -56,7 +62,7 @@ class PseudoNormalGAN(BaseModel):
         if gan_loss not in ('vanilla', 'lsgan'):
             raise ValueError(f"gan_loss must be 'vanilla' or 'lsgan', got "
                              f'{gan_loss!r}')
-        self.generator = MODELS.build(generator)
+        self.generator = build_generator(generator, residual)
         self.discriminator = MODELS.build(discriminator)
         self.gan_loss = gan_loss
         self.l1_weight = l1_weight

@@ -2,6 +2,7 @@ from contextlib import contextmanager
 from typing import Optional, Sequence, Tuple
 
 import torch
+import torch.nn as nn
 import torch.nn.functional as F
 from mmengine.model import BaseModule
 
@@ -45,19 +46,27 @@ def resize_attention(a: torch.Tensor, size: Sequence[int]) -> torch.Tensor:
 
 
 def apply_attention(feats: Sequence[torch.Tensor], a: torch.Tensor,
-                    mode: str = 'residual') -> Tuple[torch.Tensor, ...]:
+                    mode: str = 'residual',
+                    gamma: Optional[Sequence[torch.Tensor]] = None
+                    ) -> Tuple[torch.Tensor, ...]:
     """Weight every feature map by A resized to its level.
 
-    ``residual``: F * (1 + A), the identity where A = 0 (context is kept on
-    normal images); ``multiply``: F * A.
+    ``residual``: F * (1 + gamma_l A) (gamma 1 when not given), the
+    identity where A = 0 (context is kept on normal images);
+    ``multiply``: F * A (the paper's literal reading; zero where A is).
     """
     if mode not in ATTENTION_MODES:
         raise ValueError(f'attention mode must be one of {ATTENTION_MODES},'
                          f' got {mode!r}')
     out = []
-    for f in feats:
-        w = resize_attention(a, f.shape[-2:]).to(f.dtype)
-        out.append(f * (1 + w) if mode == 'residual' else f * w)
+    for level, f in enumerate(feats):
+        w = resize_attention(a, f.shape[-2:]).to(f.dtype)  # [B, 1, h, w]
+        if mode == 'multiply':
+            out.append(f * w)
+            continue
+        if gamma is not None:
+            w = w * gamma[min(level, len(gamma) - 1)].to(f.dtype)
+        out.append(f * (1 + w))
     return tuple(out)
 
 
@@ -72,11 +81,29 @@ class ResidualAttentionNeck(BaseModule):
     and works for single- and two-stage detectors alike because both call
     ``self.neck`` in ``extract_feat``.
 
+    The variants the paper's "used as the spatial attention map" admits
+    (docs and measurements: configs/granet/README.md):
+
+    ====================  ===========================================
+    F * A                 ``mode='multiply'`` (the literal reading)
+    F * (1 + A)           ``mode='residual'`` (the default)
+    F * (1 + A / max A)   ``mode='residual', norm='max'``
+    F * (1 + gamma_l A)   ``mode='residual', learnable_gamma=True``
+    ====================  ===========================================
+
+    Shapes: B batch, L pyramid levels, F_l [B, C, h_l, w_l], A [B, 1, H, W].
+
     Args:
         neck (dict): The wrapped neck's config (e.g. ``mmdet.FPN``).
-        mode (str): 'residual' (F * (1 + A), default) or 'multiply' (F * A).
+        mode (str): 'residual' (F * (1 + A)) or 'multiply' (F * A).
+            Defaults to 'residual'.
         norm (str): Per-image scaling of A: 'none', 'max' or 'mean'. See
             :func:`normalise_attention`. Defaults to 'none'.
+        learnable_gamma (bool): A learnt weight per level, F * (1 +
+            gamma_l A) ('residual' mode). Defaults to False.
+        gamma_init (float): gamma's start. Defaults to 1.0.
+        num_levels (int, optional): L for ``learnable_gamma``. Defaults to
+            the wrapped neck's ``num_outs``.
         init_cfg (dict, optional): Defaults to None.
     """
 
@@ -84,6 +111,9 @@ class ResidualAttentionNeck(BaseModule):
                  neck: dict,
                  mode: str = 'residual',
                  norm: str = 'none',
+                 learnable_gamma: bool = False,
+                 gamma_init: float = 1.0,
+                 num_levels: Optional[int] = None,
                  init_cfg: Optional[dict] = None) -> None:
         super().__init__(init_cfg=init_cfg)
         if mode not in ATTENTION_MODES:
@@ -92,9 +122,22 @@ class ResidualAttentionNeck(BaseModule):
         if norm not in ATTENTION_NORMS:
             raise ValueError(f'attention norm must be one of '
                              f'{ATTENTION_NORMS}, got {norm!r}')
+        if learnable_gamma and mode != 'residual':
+            raise ValueError("learnable_gamma weights F * (1 + gamma A): "
+                             "mode must be 'residual'")
         self.neck = MODELS.build(neck)
         self.mode = mode
         self.norm = norm
+        self.gamma = None
+        if learnable_gamma:
+            num_levels = num_levels or neck.get('num_outs')
+            if not num_levels:
+                raise ValueError('learnable_gamma needs num_levels (the '
+                                 'wrapped neck has no num_outs)')
+            self.gamma = nn.ParameterList([
+                nn.Parameter(torch.tensor(float(gamma_init)))
+                for _ in range(num_levels)
+            ])
         self._attention: Optional[torch.Tensor] = None
 
     @contextmanager
@@ -112,4 +155,5 @@ class ResidualAttentionNeck(BaseModule):
         outs = self.neck(inputs)
         if self._attention is None:
             return outs
-        return apply_attention(outs, self._attention, self.mode)
+        return apply_attention(outs, self._attention, self.mode,
+                               self.gamma)
