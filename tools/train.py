@@ -7,7 +7,8 @@ from mmengine.config import Config, DictAction
 from mmengine.registry import RUNNERS
 from mmengine.runner import Runner
 
-from mmgranet.utils import init_cpu_dist_if_needed, require_amp_device
+from mmgranet.engine.optimizers import enable_amp
+from mmgranet.utils import init_cpu_dist_if_needed
 
 
 def parse_args():
@@ -15,7 +16,8 @@ def parse_args():
     parser.add_argument('config', help='config file path')
     parser.add_argument('--work-dir', help='where logs and checkpoints go')
     parser.add_argument('--amp', action='store_true',
-                        help='automatic mixed precision (needs a GPU)')
+                        help='automatic mixed precision: float16 on a GPU, '
+                        'bfloat16 on the CPU')
     parser.add_argument('--auto-scale-lr', action='store_true',
                         help='scale the LR by the actual batch size')
     parser.add_argument(
@@ -50,9 +52,7 @@ def main():
                                 osp.splitext(osp.basename(args.config))[0])
 
     if args.amp:
-        require_amp_device()
-        cfg.optim_wrapper.type = 'AmpOptimWrapper'
-        cfg.optim_wrapper.loss_scale = 'dynamic'
+        enable_amp(cfg)
 
     if args.auto_scale_lr:
         if not cfg.get('auto_scale_lr', {}).get('base_batch_size'):

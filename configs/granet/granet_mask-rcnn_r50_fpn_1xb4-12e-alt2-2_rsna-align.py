@@ -19,7 +19,8 @@ model = dict(
 
 train_pipeline = [
     _base_.load, _base_.annotations, _base_.align, _base_.generator_target,
-    _base_.masks, _base_.flip, _base_.pack_granet
+    _base_.affine, _base_.masks, _base_.flip, _base_.noise_blur,
+    _base_.pack_granet
 ]
 train_dataloader = dict(dataset=dict(pipeline=train_pipeline))
 

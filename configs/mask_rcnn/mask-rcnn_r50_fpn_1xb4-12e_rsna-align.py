@@ -11,14 +11,16 @@ _base_ = [
 ]
 
 model = dict(
-    backbone=dict(init_cfg=dict(type='mmgranet.PretrainedOrWarn',
+    # torchvision's ImageNet ResNet50 (downloaded when online; or a local
+    # copy of the file), every key checked
+    backbone=dict(init_cfg=dict(type='mmgranet.StrictPretrained',
                                 checkpoint='torchvision://resnet50')),
     roi_head=dict(bbox_head=dict(num_classes=1),
                   mask_head=dict(num_classes=1)))
 
 train_pipeline = [
-    _base_.load, _base_.annotations, _base_.align, _base_.masks,
-    _base_.flip, _base_.pack
+    _base_.load, _base_.annotations, _base_.align, _base_.affine,
+    _base_.masks, _base_.flip, _base_.noise_blur, _base_.pack
 ]
 train_dataloader = dict(dataset=dict(pipeline=train_pipeline))
 val_dataloader = dict(dataset=dict(pipeline=_base_.align_test_pipeline))
@@ -29,3 +31,4 @@ test_evaluator = val_evaluator
 optim_wrapper = dict(
     optimizer=dict(lr=0.005), clip_grad=dict(max_norm=35, norm_type=2))
 auto_scale_lr = dict(enable=False, base_batch_size=4)
+env_cfg = dict(cudnn_benchmark=True)

@@ -48,17 +48,30 @@ syn = dict(type='PseudoPair', mode='abnormal', prob=0.5,
 generator_target = dict(type='LoadGeneratorTarget', target_root=targets_root)
 masks = dict(type='BoxesToMasks')  # Mask R-CNN: filled boxes
 flip = dict(type='mmdet.RandomFlip', prob=0.5)
+# the paper's detector augmentation (3.2, after ref. [6]): affine + flip +
+# Gaussian noise + blur; boxes cross the affine without inflation
+affine = dict(type='RandomAffineBoxes', prob=0.5, max_rotate=10.0,
+              scale=(0.9, 1.1), max_shear=0.05, max_translate=0.05)
+noise_blur = dict(type='GaussianNoiseBlur', noise_prob=0.5,
+                  noise_std=(2.0, 8.0), blur_prob=0.3, blur_sigma=(0.3, 1.2))
 pack = dict(type='mmdet.PackDetInputs', meta_keys=meta_keys)
 pack_granet = dict(type='mmdet.PackDetInputs',
                    meta_keys=meta_keys + ('gen_target_kind', ))
 
-train_pipeline = [load, annotations, flip, pack]
+train_pipeline = [load, annotations, affine, flip, noise_blur, pack]
 test_pipeline = [load, annotations, pack]
-align_train_pipeline = [load, annotations, align, flip, pack]
+align_train_pipeline = [
+    load, annotations, align, affine, flip, noise_blur, pack
+]
 align_test_pipeline = [load, annotations, align, pack]
-align_syn_train_pipeline = [load, annotations, align, syn, flip, pack]
+align_syn_train_pipeline = [
+    load, annotations, align, syn, affine, flip, noise_blur, pack
+]
+# G's target rides along as an extra channel: warped and flipped with the
+# image, kept clean of the noise
 granet_train_pipeline = [
-    load, annotations, align, syn, generator_target, flip, pack_granet
+    load, annotations, align, syn, generator_target, affine, flip,
+    noise_blur, pack_granet
 ]
 
 train_dataloader = dict(

@@ -27,7 +27,7 @@ class LoadGeneratorTarget(BaseTransform):
     demo's order) and before it otherwise.
 
     Required Keys: img, gt_bboxes, patient_id. Modified Keys: img.
-    Added Keys: gen_target_kind.
+    Added Keys: gen_target_kind, target_channels (1).
 
     Args:
         target_root (str): RSNA-layout directory of the targets.
@@ -68,6 +68,7 @@ class LoadGeneratorTarget(BaseTransform):
         results['img'] = np.concatenate(
             [base, target[..., None].astype(base.dtype)], axis=2)
         results['gen_target_kind'] = kind
+        results['target_channels'] = 1
         return results
 
     def __repr__(self) -> str:

@@ -306,11 +306,32 @@ class GRANet(BaseDetector):
         if len(wrappers) == 1:
             wrappers[0].update_params(parsed)
         else:
-            wrappers[0].backward(parsed)
+            self._joint_update(parsed, wrappers)
+        return log_vars
+
+    @staticmethod
+    def _joint_update(loss: torch.Tensor, wrappers) -> None:
+        """One backward, then both optimizers step. Under AMP the first
+        wrapper's loss scaler serves both (PyTorch's recipe for several
+        optimizers: scale once, unscale and step each, update once); two
+        scalers could not both unscale the one backward's gradients."""
+        scaler = getattr(wrappers[0], 'loss_scaler', None)
+        if scaler is None:
+            wrappers[0].backward(loss)
             for w in wrappers:
                 w.step()
                 w.zero_grad()
-        return log_vars
+            return
+        scaler.scale(loss).backward()
+        for w in wrappers:
+            w._inner_count += 1
+            if w.clip_grad_kwargs:
+                scaler.unscale_(w.optimizer)
+                w._clip_grad()
+            scaler.step(w.optimizer)
+        scaler.update(wrappers[0]._scale_update_param)
+        for w in wrappers:
+            w.zero_grad()
 
     # ---------------------------------------------------------- inference
     def predict(self, batch_inputs, batch_data_samples, rescale=True):

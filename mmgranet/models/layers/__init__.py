@@ -1,3 +1,3 @@
-from .pretrained_or_warn import PretrainedOrWarnInit
+from .strict_pretrained import StrictPretrainedInit
 
-__all__ = ['PretrainedOrWarnInit']
+__all__ = ['StrictPretrainedInit']
