@@ -69,6 +69,38 @@ def build_variant() -> str:
     return variant
 
 
+def check_nvcc() -> str:
+    """The CUDA toolkit's version, which must match torch's CUDA, or exit
+    with what to do: without a matching nvcc the build fails after
+    minutes, deep in a compiler log."""
+    import re
+    import subprocess
+
+    import torch
+    want = torch.version.cuda
+    home = os.environ.get('CUDA_HOME') or os.environ.get('CUDA_PATH')
+    nvcc = os.path.join(home, 'bin', 'nvcc') if home else shutil.which(
+        'nvcc')
+    if not nvcc or not os.path.exists(nvcc):
+        sys.exit(
+            f'build_mmcv_wheel: mmcv\'s CUDA ops need nvcc from a CUDA {want} '
+            'toolkit (torch is a CUDA {0} build) and none was found (PATH, '
+            'CUDA_HOME). Install the toolkit (e.g. `pip install '
+            '"nvidia-cuda-nvcc-cu{1}"` or the system package) and set '
+            'CUDA_HOME, or build the CPU ops with MMGRANET_MMCV_CUDA=0.'
+            .format(want, want.split('.')[0]))
+    out = subprocess.run([nvcc, '--version'], capture_output=True,
+                         text=True).stdout
+    found = re.search(r'release (\d+\.\d+)', out)
+    found = found.group(1) if found else 'unknown'
+    if found.split('.')[0] != want.split('.')[0]:
+        sys.exit(f'build_mmcv_wheel: {nvcc} is CUDA {found}, torch '
+                 f'{torch.__version__} needs CUDA {want}: install the '
+                 'matching toolkit and point CUDA_HOME at it (or '
+                 'MMGRANET_MMCV_CUDA=0 for the CPU ops)')
+    return found
+
+
 def cache_key(mmcv_version: str) -> str:
     import torch
     py_tag = 'cp{}{}'.format(*sys.version_info[:2])
@@ -146,6 +178,8 @@ def build(version: str, dest_dir: str, jobs: int, debug_info: bool,
             env['CUDA_VISIBLE_DEVICES'] = ''
         else:
             env['FORCE_CUDA'] = '1'
+            print(f'build_mmcv_wheel: nvcc {check_nvcc()} for torch\'s CUDA',
+                  file=sys.stderr)
         print(f'build_mmcv_wheel: compiling mmcv {version} ops ({variant}, '
               f'MAX_JOBS={jobs}); this takes minutes on a small machine, '
               f'log: {log_path}', file=sys.stderr, flush=True)

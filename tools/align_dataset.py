@@ -13,6 +13,7 @@ from mmengine.registry import init_default_scope
 from mmengine.runner import load_checkpoint
 
 from mmgranet.apis import align_dataset
+from mmgranet.apis.generator_inference import default_device
 from mmgranet.registry import MODELS
 
 
@@ -23,6 +24,7 @@ def main():
     parser.add_argument('--data-root', required=True)
     parser.add_argument('--out', required=True)
     parser.add_argument('--batch-size', type=int, default=16)
+    parser.add_argument('--device', help='default: cuda when available')
     parser.add_argument('--cfg-options', nargs='+', action=DictAction,
                         help='config overrides, e.g. model.input_size=64 '
                         '(as the aligner was trained)')
@@ -33,6 +35,7 @@ def main():
     init_default_scope(cfg.get('default_scope', 'mmgranet'))
     model = MODELS.build(cfg.model)
     load_checkpoint(model, args.checkpoint, map_location='cpu')
+    model.to(args.device or default_device())
     counts = align_dataset(model, args.data_root, args.out,
                            args.batch_size)
     print(json.dumps(counts))

@@ -23,20 +23,25 @@ def main():
     parser.add_argument('--input-root', required=True,
                         help='RSNA-layout directory of I_b images')
     parser.add_argument('--out', required=True)
+    parser.add_argument('--device', help='default: cuda when available')
+    parser.add_argument('--batch-size', type=int, default=16)
     args = parser.parse_args()
-    generate = load_image_generator(args.config, args.checkpoint)
+    generate = load_image_generator(args.config, args.checkpoint,
+                                    device=args.device,
+                                    batch_size=args.batch_size)
     src = osp.join(args.input_root, 'stage_2_train_images')
     dst = osp.join(args.out, 'stage_2_train_images')
     os.makedirs(dst, exist_ok=True)
     names = sorted(n for n in os.listdir(src) if n.endswith('.dcm'))
+    todo = [n for n in names if not osp.exists(osp.join(dst, n))]
     written = 0
-    for name in tqdm(names, desc='G_realistic(I_b)'):
-        out_path = osp.join(dst, name)
-        if osp.exists(out_path):
-            continue
-        y = generate(read_dicom(osp.join(src, name)))
-        write_dicom(out_path, y, name[:-4], jpeg=False)
-        written += 1
+    for start in tqdm(range(0, len(todo), args.batch_size),
+                      desc='G_realistic(I_b)'):
+        batch = todo[start:start + args.batch_size]
+        outputs = generate([read_dicom(osp.join(src, n)) for n in batch])
+        for name, y in zip(batch, outputs):
+            write_dicom(osp.join(dst, name), y, name[:-4], jpeg=False)
+            written += 1
     print(json.dumps(dict(images=len(names), written=written)))
 
 

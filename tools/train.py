@@ -18,6 +18,9 @@ def parse_args():
     parser.add_argument('--amp', action='store_true',
                         help='automatic mixed precision: float16 on a GPU, '
                         'bfloat16 on the CPU')
+    parser.add_argument('--tensorboard', action='store_true',
+                        help='also log to TensorBoard (WORK_DIR/<run>/'
+                        'vis_data; `tensorboard --logdir WORK_DIR`)')
     parser.add_argument('--auto-scale-lr', action='store_true',
                         help='scale the LR by the actual batch size')
     parser.add_argument(
@@ -53,6 +56,9 @@ def main():
 
     if args.amp:
         enable_amp(cfg)
+    if args.tensorboard:
+        cfg.visualizer.vis_backends = list(cfg.visualizer.vis_backends) + [
+            dict(type='TensorboardVisBackend')]
 
     if args.auto_scale_lr:
         if not cfg.get('auto_scale_lr', {}).get('base_batch_size'):

@@ -28,6 +28,7 @@ model_wrapper_cfg = dict(
     broadcast_buffers=False,
     find_unused_parameters=False)
 
+# tools/train.py --tensorboard adds dict(type='TensorboardVisBackend')
 vis_backends = [dict(type='LocalVisBackend')]
 visualizer = dict(
     type='mmdet.DetLocalVisualizer', vis_backends=vis_backends,

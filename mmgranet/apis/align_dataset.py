@@ -29,12 +29,14 @@ SPLITS = ('stage_2_train_images', 'stage_2_test_images')
 @torch.no_grad()
 def align_dataset(model, data_root: str, out: str,
                   batch_size: int = 16) -> Dict[str, int]:
-    """Align every image of ``data_root`` with ``model`` (an STNAligner).
+    """Align every image of ``data_root`` with ``model`` (an STNAligner),
+    in batches on the model's device.
 
     Returns:
         dict: images per split, and how many this run wrote.
     """
     model.eval()
+    device = next(model.parameters()).device
     size = (model.input_size, model.input_size)
     rows, written, counts = [], 0, {}
     affines, shapes = {}, {}
@@ -55,9 +57,10 @@ def align_dataset(model, data_root: str, out: str,
                 torch.from_numpy(cv2.resize(img, size[::-1],
                                             interpolation=cv2.INTER_AREA))
                 for img in images
-            ])[:, None]
+            ])[:, None].to(device)
             _, theta = model.warp(model._prepare(x))
-            for pid, img, t in zip(batch, images, theta.double().numpy()):
+            for pid, img, t in zip(batch, images,
+                                   theta.double().cpu().numpy()):
                 h, w = img.shape
                 m = check_affine(scale_affine(theta_to_pixel(t, size, size),
                                               w / size[1], h / size[0]))

@@ -120,8 +120,21 @@ def read_dicom(path: str) -> np.ndarray:
 
     Raises:
         InputError: A missing or corrupt file, a DICOM without pixel data
-            (not an image), undecodable pixel data, several frames.
+            (not an image), undecodable pixel data (a compression without
+            a decoder: pydicom's own and the pylibjpeg plugins cover JPEG
+            baseline / extended / lossless, JPEG-LS, JPEG 2000 and RLE),
+            several frames, malformed elements; always naming the file.
     """
+    try:
+        return _read_dicom(path)
+    except InputError:
+        raise
+    except Exception as e:  # a malformed element anywhere in the file
+        raise InputError(f'{path}: cannot be read as a radiograph '
+                         f'({type(e).__name__}: {e})') from None
+
+
+def _read_dicom(path: str) -> np.ndarray:
     import pydicom
     from pydicom.errors import InvalidDicomError
     try:
@@ -148,8 +161,9 @@ def read_dicom(path: str) -> np.ndarray:
             raise InputError(f'{path}: pixel array of shape {arr.shape}, '
                              'expected a grayscale image')
         # an RGB secondary capture: luminance, then display as 8-bit
-        arr = arr.astype(np.float64) @ np.array([0.299, 0.587, 0.114])
-        arr = np.rint(arr).astype(np.uint16)
+        luminance = arr.astype(np.float64) @ np.array([0.299, 0.587, 0.114])
+        arr = np.rint(luminance).astype(np.uint8) \
+            if arr.dtype == np.uint8 else luminance
     if arr.ndim != 2 or min(arr.shape) == 0:
         raise InputError(f'{path}: pixel array of shape {arr.shape}')
     if not math.isfinite(float(arr.max())):

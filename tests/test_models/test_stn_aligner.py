@@ -7,6 +7,7 @@ import torch
 from mmengine.registry import init_default_scope
 from mmengine.structures import BaseDataElement
 
+from mmgranet.fileio import InputError
 from mmgranet.registry import MODELS
 
 
@@ -79,13 +80,26 @@ def test_bounds_limit_the_transform():
 def test_vgg_weights_file(tmp_path):
     from torchvision.models import vgg16
     path = tmp_path / 'vgg16.pth'
-    torch.save(vgg16(weights=None).state_dict(), path)
+    state = vgg16(weights=None).state_dict()
+    torch.save(state, path)
     model, caught = build(blob_image(32, 32),
                           perceptual=dict(vgg_weights=str(path)))
     assert not any('no VGG16 weights' in str(w.message) for w in caught)
-    with pytest.raises(FileNotFoundError, match='VGG16 weights not found'):
+    loaded = model.vgg.slices[0][0].weight
+    assert torch.equal(loaded, state['features.0.weight'])
+    with pytest.raises(InputError, match='VGG16 weights not found'):
         build(blob_image(32, 32),
               perceptual=dict(vgg_weights=str(tmp_path / 'none.pth')))
+    # a prefixed (wrapped) file loads nothing: an error, not zero tensors
+    torch.save({f'backbone.{k}': v for k, v in state.items()},
+               tmp_path / 'prefixed.pth')
+    with pytest.raises(InputError, match='0 of the 14 VGG16 tensors'):
+        build(blob_image(32, 32), perceptual=dict(
+            vgg_weights=str(tmp_path / 'prefixed.pth')))
+    (tmp_path / 'bad.pth').write_bytes(b'not a checkpoint')
+    with pytest.raises(InputError, match='not a readable state dict'):
+        build(blob_image(32, 32), perceptual=dict(
+            vgg_weights=str(tmp_path / 'bad.pth')))
 
 
 def test_reference_of_another_size_or_channel_count_is_converted(tmp_path):

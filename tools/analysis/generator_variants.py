@@ -16,6 +16,7 @@ paper's 64-channel 9-block G; twice the epochs.
 import argparse
 import json
 import os
+import re
 import os.path as osp
 import subprocess
 import sys
@@ -41,6 +42,12 @@ VARIANTS = {
          'model.generator.num_blocks': 9}),
     'twice the epochs': ({'train_cfg.max_epochs': 16},
                          {'train_cfg.max_epochs': 20}),
+    'residual G, eq. 3 L1 weight 50': ({'model.residual': True},
+                                       {'model.residual': True,
+                                        'model.l1_weight': 50.0}),
+    'residual G, 3x eq. 3 epochs': ({'model.residual': True},
+                                    {'model.residual': True,
+                                     'train_cfg.max_epochs': 30}),
 }
 
 
@@ -138,8 +145,7 @@ def main():
     results = []
     for name in args.variants:
         for seed in args.seeds:
-            slug = name.lower().replace(' ', '-').replace("'", '') \
-                .replace('.', '')
+            slug = re.sub(r'[^a-z0-9]+', '-', name.lower()).strip('-')
             out = osp.join(args.out, slug, f'seed{seed}')
             print(f'[{name}, seed {seed}] {out}', flush=True)
             results.append(variant(name, *VARIANTS[name], out, env, seed))

@@ -67,12 +67,14 @@ def main():
     parser.add_argument('--abn2nor-size', type=int,
                         help='run G at this size (default: its training '
                         'size; the cost knob of GRANet.generator_size)')
+    parser.add_argument('--device', help='default: cuda when available')
     parser.add_argument('--pictures', help='directory for case pictures')
     parser.add_argument('--num-pictures', type=int, default=4)
     args = parser.parse_args()
     art = args.artifacts.rstrip('/') + '/'
     setting = args.setting or osp.basename(art.rstrip('/'))
-    abn2nor = load_image_generator(*args.abn2nor, size=args.abn2nor_size) \
+    abn2nor = load_image_generator(*args.abn2nor, size=args.abn2nor_size,
+                                   device=args.device) \
         if args.abn2nor else None
 
     test_rows = {'x': [], 'G_abn2nor(x)': []}

@@ -3,7 +3,8 @@
 Builds, in the mmgranet scope, the pieces GRANet is made of: a RetinaNet
 from configs/_base_/models/retinanet_r50_fpn.py (one training step and one
 prediction on a synthetic batch with and without boxes), mmcv's compiled
-NMS, and MMagic's CycleGAN generator and PatchGAN discriminator (1 channel).
+NMS (and, with a GPU, its CUDA NMS and RoIAlign), and MMagic's CycleGAN
+generator and PatchGAN discriminator (1 channel).
 Prints one line per check and exits non-zero on the first failure.
 """
 import argparse
@@ -21,6 +22,22 @@ def timed(fn):
     start = time.perf_counter()
     out = fn()
     return out, time.perf_counter() - start
+
+
+def check_cuda_ops(boxes: torch.Tensor) -> None:
+    """mmcv's CUDA kernels (a CPU-only mmcv build fails here: rebuild with
+    scripts/build_mmcv_wheel.py on the GPU machine)."""
+    from mmcv.ops import RoIAlign, nms
+    _, keep = nms(boxes.cuda(), torch.tensor([0.9, 0.8]).cuda(), 0.5)
+    assert keep.tolist() == [0], keep
+    print(f'ok   mmcv.ops.nms on {torch.cuda.get_device_name(0)}')
+    feats = torch.arange(64, dtype=torch.float32).view(1, 1, 8, 8)
+    rois = torch.tensor([[0, 0, 0, 4, 4]], dtype=torch.float32)
+    align = RoIAlign((2, 2), spatial_scale=1.0, sampling_ratio=2,
+                     aligned=True)
+    cpu, gpu = align(feats, rois), align(feats.cuda(), rois.cuda()).cpu()
+    assert torch.allclose(cpu, gpu, atol=1e-4), (cpu, gpu)
+    print('ok   mmcv.ops.RoIAlign on the GPU (equal to the CPU op)')
 
 
 def main():
@@ -48,6 +65,8 @@ def main():
     _, keep = nms(boxes, torch.tensor([0.9, 0.8]), 0.5)
     assert keep.tolist() == [0], keep
     print('ok   mmcv.ops.nms (compiled op)')
+    if torch.cuda.is_available():
+        check_cuda_ops(boxes)
 
     cfg = Config.fromfile(
         osp.join(REPO, 'configs/_base_/models/retinanet_r50_fpn.py'))

@@ -10,6 +10,7 @@ import torch.nn as nn
 import torch.nn.functional as F
 from mmengine.model import BaseModel
 
+from mmgranet.fileio import InputError, read_dicom
 from mmgranet.registry import MODELS
 from mmgranet.utils.affine import scale_affine, theta_to_pixel
 
@@ -19,7 +20,6 @@ from mmgranet.utils.affine import scale_affine, theta_to_pixel
 def load_gray(path: str, size: int) -> np.ndarray:
     """[size, size] float32 in [0, 1] from a DICOM or an image file."""
     if path.endswith('.dcm'):
-        from mmgranet.fileio import read_dicom
         img = read_dicom(path)
     else:
         img = cv2.imread(path, cv2.IMREAD_GRAYSCALE)
@@ -49,10 +49,12 @@ def gray_array(img: np.ndarray, size: int) -> np.ndarray:
 class VGGFeatures(nn.Module):
     """VGG16 up to relu2_2 and relu3_3 (Johnson et al.'s feature loss).
 
-    Weights come from ``weights`` (a torchvision VGG16 state-dict file);
-    without them the network keeps its random initialisation, with a
-    warning: a random-feature reconstruction loss still trains, and nothing
-    is downloaded.
+    ``weights``: a torchvision VGG16 state-dict file (``vgg16-397923af.pth``
+    from torchvision's model zoo, also what ``torchvision://vgg16`` fetches
+    when online), checked strictly: every one of the 14 tensors of those
+    layers must load, else an :class:`InputError` names the file and the
+    count. None keeps random weights with a warning (only where a config
+    asks for it: a random-feature reconstruction loss still trains).
     """
 
     def __init__(self, weights: Optional[str] = None) -> None:
@@ -60,12 +62,8 @@ class VGGFeatures(nn.Module):
         from torchvision.models import vgg16
         features = vgg16(weights=None).features[:16]
         if weights:
-            if not osp.isfile(weights):
-                raise FileNotFoundError(f'{weights}: VGG16 weights not found')
-            state = torch.load(weights, map_location='cpu')
-            state = {k[len('features.'):]: v for k, v in state.items()
-                     if k.startswith('features.')}
-            features.load_state_dict(state, strict=False)
+            features.load_state_dict(self._read(weights, features),
+                                     strict=True)
         else:
             warnings.warn('STNAligner: no VGG16 weights given '
                           '(perceptual.vgg_weights); the perceptual loss '
@@ -77,6 +75,43 @@ class VGGFeatures(nn.Module):
             [0.485, 0.456, 0.406]).view(1, 3, 1, 1))
         self.register_buffer('std', torch.tensor(
             [0.229, 0.224, 0.225]).view(1, 3, 1, 1))
+
+    @staticmethod
+    def _read(weights: str, features: nn.Module) -> dict:
+        if weights.startswith('torchvision://'):
+            from torch.hub import load_state_dict_from_url
+            from torchvision.models import VGG16_Weights
+            try:
+                state = load_state_dict_from_url(
+                    VGG16_Weights.IMAGENET1K_V1.url, map_location='cpu')
+            except Exception as e:
+                raise InputError(
+                    f'{weights}: cannot be fetched ({e}); offline, give the '
+                    'path of a downloaded vgg16-397923af.pth') from None
+        else:
+            if not osp.isfile(weights):
+                raise InputError(f'{weights}: VGG16 weights not found')
+            try:
+                state = torch.load(weights, map_location='cpu',
+                                   weights_only=True)
+            except Exception as e:
+                raise InputError(f'{weights}: not a readable state dict '
+                                 f'({type(e).__name__}: {e})') from None
+        if isinstance(state, dict) and isinstance(state.get('state_dict'),
+                                                  dict):
+            state = state['state_dict']
+        own = features.state_dict()
+        found = {k[len('features.'):]: v for k, v in state.items()
+                 if k.startswith('features.')
+                 and k[len('features.'):] in own}
+        matched = [k for k in own if k in found and
+                   found[k].shape == own[k].shape]
+        if len(matched) < len(own):
+            raise InputError(
+                f'{weights}: {len(matched)} of the {len(own)} VGG16 '
+                'tensors (features.0 .. features.14) found; expected '
+                "torchvision's vgg16 state dict (vgg16-397923af.pth)")
+        return found
 
     def forward(self, x: torch.Tensor) -> List[torch.Tensor]:
         x = (x.expand(-1, 3, -1, -1) - self.mean) / self.std
