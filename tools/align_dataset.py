@@ -33,6 +33,9 @@ def main():
     if args.cfg_options:
         cfg.merge_from_dict(args.cfg_options)
     init_default_scope(cfg.get('default_scope', 'mmgranet'))
+    # aligning needs the STN only: not the perceptual loss's VGG16
+    cfg.model.perceptual = dict(cfg.model.get('perceptual') or {},
+                                weight=0.0)
     model = MODELS.build(cfg.model)
     load_checkpoint(model, args.checkpoint, map_location='cpu')
     model.to(args.device or default_device())

@@ -37,6 +37,11 @@ def parse_args(argv=None):
                         '(default: mini 2, rsna 1)')
     parser.add_argument('--fast', action='store_true',
                         help='tiny settings for tests: 1 epoch everywhere')
+    parser.add_argument('--smoke', action='store_true',
+                        help="the preset's real configs on a generated "
+                        '1024 px RSNA-layout dataset (24 patients), a few '
+                        'iterations per training stage (--preset rsna: '
+                        'the full-resolution path on a CPU)')
     parser.add_argument('--dry-run', action='store_true',
                         help='print the stages and commands only')
     return parser.parse_args(argv)
@@ -103,7 +108,8 @@ def main(argv=None) -> int:
     args = parse_args(argv)
     run = PipelineRun(args.preset, data_root=args.data_root,
                       work_root=args.work_dir, setting=args.setting,
-                      jobs=args.jobs, fast=args.fast, dry_run=args.dry_run,
+                      jobs=args.jobs, fast=args.fast, smoke=args.smoke,
+                      dry_run=args.dry_run,
                       num_patients=args.num_patients,
                       num_test=args.num_test,
                       # a smaller mini-RSNA gets a proportional holdout

@@ -12,8 +12,9 @@ setting = '{{$MMGRANET_SETTING:fold0}}'
 work_root = '{{$MMGRANET_WORK_ROOT:work_dirs/pipeline_rsna/}}'
 reference = work_root + setting + '/reference.png'
 input_size = 256
-# a torchvision VGG16 state-dict file; None: random VGG features (warning)
-vgg_weights = None
+# torchvision's ImageNet VGG16 state dict (vgg16-397923af.pth, docs/rsna.md;
+# torchvision://vgg16 fetches it when online), checked strictly
+vgg_weights = 'data/pretrained/vgg16-397923af.pth'
 
 model = dict(
     type='STNAligner',

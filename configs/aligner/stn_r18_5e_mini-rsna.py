@@ -6,8 +6,9 @@ data_root = '{{$MMGRANET_DATA_ROOT:data/mini-rsna/}}'
 setting = '{{$MMGRANET_SETTING:fold0}}'
 work_root = '{{$MMGRANET_WORK_ROOT:work_dirs/pipeline_mini/}}'
 input_size = 64
+# random VGG16 features (offline; the perceptual loss still trains)
 model = dict(reference=work_root + setting + '/reference.png',
-             input_size=input_size)
+             input_size=input_size, perceptual=dict(vgg_weights=None))
 pipeline = [
     dict(type='LoadDicomFromFile', color_type='grayscale',
          load_scale=(input_size, input_size)), _base_.pack

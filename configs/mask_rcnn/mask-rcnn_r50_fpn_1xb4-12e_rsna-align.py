@@ -13,7 +13,7 @@ _base_ = [
 model = dict(
     # torchvision's ImageNet ResNet50 (downloaded when online; or a local
     # copy of the file), every key checked
-    backbone=dict(init_cfg=dict(type='mmgranet.StrictPretrained',
+    backbone=dict(init_cfg=dict(type='Pretrained',
                                 checkpoint='torchvision://resnet50')),
     roi_head=dict(bbox_head=dict(num_classes=1),
                   mask_head=dict(num_classes=1)))

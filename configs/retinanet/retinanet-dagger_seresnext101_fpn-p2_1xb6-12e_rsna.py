@@ -29,7 +29,7 @@ model = dict(
         norm_cfg=dict(type='BN', requires_grad=True),
         norm_eval=True,
         style='pytorch',
-        init_cfg=dict(type='mmgranet.StrictPretrained',
+        init_cfg=dict(type='Pretrained',
                       checkpoint=pretrained)),
     neck=dict(in_channels=[256, 512, 1024, 2048], start_level=0,
               add_extra_convs='on_input', num_outs=6),

@@ -438,15 +438,59 @@ class Pipeline:
         return True
 
 
+# --smoke: a generated RSNA-layout dataset at RSNA's 1024 px, small
+SMOKE_DATA = dict(generate=True, num_patients=24, num_test=2, size=1024,
+                  holdout=4, test_size=4, data_root='data/rsna-smoke/',
+                  work_root='work_dirs/pipeline_rsna-smoke/')
+# ... and a few iterations of every training stage, with weight files of
+# the right format (random values) where the RSNA configs require them
+SMOKE_OPTIONS = dict(
+    aligner=('model.perceptual.vgg_weights={art}pretrained/vgg16.pth', ),
+    baseline=('model.backbone.init_cfg.checkpoint='
+              '{art}pretrained/seresnext101_32x4d.pth', ),
+    granet=('model.detector.backbone.init_cfg.checkpoint='
+            '{art}pretrained/seresnext101_32x4d.pth', ))
+
+
+def write_smoke_weights(art: str) -> None:
+    """Random weights in the formats the RSNA configs load strictly: a
+    torchvision VGG16 state dict and a converted SE-ResNeXt101-32x4d."""
+    import torch
+    from torchvision.models import vgg16
+
+    from mmgranet.models.backbones import SEResNeXt
+    os.makedirs(osp.join(art, 'pretrained'), exist_ok=True)
+    path = osp.join(art, 'pretrained', 'vgg16.pth')
+    if not osp.exists(path):
+        with atomic_write(path, 'wb') as f:
+            torch.save(vgg16(weights=None).state_dict(), f)
+    path = osp.join(art, 'pretrained', 'seresnext101_32x4d.pth')
+    if not osp.exists(path):
+        backbone = SEResNeXt(depth=101, groups=32, width_per_group=4,
+                             out_indices=(0, 1, 2, 3))
+        with atomic_write(path, 'wb') as f:
+            torch.save(dict(state_dict=backbone.state_dict()), f)
+
+
 class PipelineRun:
-    """:data:`STAGES` for one preset, data root and setting."""
+    """:data:`STAGES` for one preset, data root and setting.
+
+    ``fast``: one epoch of every training stage (tests); ``smoke``: the
+    preset's real configs on a generated RSNA-layout dataset at 1024 px
+    (24 patients), a few iterations of each training stage, random weight
+    files where the configs load pretrained ones.
+    """
 
     def __init__(self, preset: str, data_root: Optional[str] = None,
                  work_root: Optional[str] = None, setting: str = 'fold0',
                  jobs: Optional[int] = None, fast: bool = False,
-                 dry_run: bool = False, **overrides) -> None:
-        self.preset = dict(PRESETS[preset], **{
-            k: v for k, v in overrides.items() if v is not None})
+                 smoke: bool = False, dry_run: bool = False,
+                 **overrides) -> None:
+        self.smoke = smoke
+        fast = fast or smoke
+        self.preset = dict(PRESETS[preset], **(SMOKE_DATA if smoke else {}))
+        self.preset.update({k: v for k, v in overrides.items()
+                            if v is not None})
         self.name = preset
         self.data = (data_root or self.preset['data_root']).rstrip('/') + '/'
         self.work_root = (work_root or
@@ -509,6 +553,12 @@ class PipelineRun:
             cmd += [f'train_cfg.{loop}=1',
                     'train_dataloader.num_workers=0',
                     'train_dataloader.persistent_workers=False']
+        if self.smoke and stage.train:
+            cmd += ['train_dataloader.dataset.indices=4',
+                    'train_dataloader.batch_size=2']
+        if self.smoke and stage.name in SMOKE_OPTIONS:
+            cmd += ([] if '--cfg-options' in cmd else ['--cfg-options'])
+            cmd += [self.fill(o, stage)[0] for o in SMOKE_OPTIONS[stage.name]]
         return cmd
 
     def run_stage(self, stage: Stage) -> None:
@@ -531,6 +581,8 @@ class PipelineRun:
             raise SystemExit(f'{self.data}: no stage_2_train_labels.csv; '
                              'put the RSNA stage 2 files there '
                              '(docs/pipeline.md)')
+        if self.smoke and not self.pipe.dry_run:
+            write_smoke_weights(self.art)
         first = [s for s in stages if s.name in ('data', 'splits')]
         branch = [s for s in stages if s.branch]
         chain = [s for s in stages if s not in first and s not in branch]

@@ -1,7 +1,8 @@
 import os
 import os.path as osp
 import warnings
-from typing import List, Optional
+from types import MappingProxyType
+from typing import List, Mapping, Optional
 
 import numpy as np
 from mmdet.datasets import BaseDetDataset
@@ -64,7 +65,8 @@ class RSNADataset(BaseDetDataset):
                  *args,
                  ann_file: str = 'stage_2_train_labels.csv',
                  class_info_file: str = 'stage_2_detailed_class_info.csv',
-                 data_prefix: dict = dict(img='stage_2_train_images/'),
+                 data_prefix: Mapping = MappingProxyType(
+                     dict(img='stage_2_train_images/')),
                  split_file: Optional[str] = None,
                  check_headers: bool = True,
                  on_error: str = 'raise',
@@ -74,7 +76,8 @@ class RSNADataset(BaseDetDataset):
         self.check_headers = check_headers
         self.on_error = on_error
         super().__init__(
-            *args, ann_file=ann_file, data_prefix=data_prefix, **kwargs)
+            *args, ann_file=ann_file, data_prefix=dict(data_prefix),
+            **kwargs)
 
     def _join(self, path: Optional[str]) -> Optional[str]:
         if not path or osp.isabs(path) or not self.data_root:

@@ -1,7 +1,8 @@
 import math
 import os.path as osp
 import warnings
-from typing import Dict, List, Optional, Union
+from types import MappingProxyType
+from typing import Dict, List, Mapping, Optional, Union
 
 import cv2
 import numpy as np
@@ -160,8 +161,8 @@ class STNAligner(BaseModel):
                  backbone: Optional[dict] = None,
                  perceptual: Optional[dict] = None,
                  l2_weight: float = 1.0,
-                 bounds: Optional[dict] = dict(
-                     translation=0.25, rotation=20.0, scale=1.3, shear=0.2),
+                 bounds: Optional[Mapping] = MappingProxyType(dict(
+                     translation=0.25, rotation=20.0, scale=1.3, shear=0.2)),
                  data_preprocessor: Optional[dict] = None,
                  init_cfg: Optional[dict] = None) -> None:
         super().__init__(data_preprocessor=data_preprocessor,
@@ -183,7 +184,7 @@ class STNAligner(BaseModel):
         self.vgg = VGGFeatures(perceptual['vgg_weights']) \
             if self.perceptual_weight > 0 else None
         self.l2_weight = l2_weight
-        self.bounds = bounds
+        self.bounds = None if bounds is None else dict(bounds)
         self._zero_head()
 
     def _zero_head(self) -> None:

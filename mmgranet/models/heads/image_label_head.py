@@ -1,4 +1,5 @@
-from typing import List, Optional, Sequence
+from types import MappingProxyType
+from typing import List, Mapping, Optional, Sequence
 
 import torch
 import torch.nn as nn
@@ -33,9 +34,11 @@ class ImageLabelHead(BaseModule):
                  num_classes: int = len(RSNA_IMAGE_CLASSES),
                  dropout: float = 0.5,
                  loss_weight: float = 0.1,
-                 init_cfg: Optional[dict] = dict(
-                     type='Normal', layer='Linear', std=0.01)) -> None:
-        super().__init__(init_cfg=init_cfg)
+                 init_cfg: Optional[Mapping] = MappingProxyType(
+                     dict(type='Normal', layer='Linear', std=0.01))
+                 ) -> None:
+        super().__init__(init_cfg=None if init_cfg is None else
+                         dict(init_cfg))
         self.num_classes = num_classes
         self.loss_weight = loss_weight
         self.dropout = nn.Dropout(dropout)

@@ -8,25 +8,34 @@ from mmgranet.fileio import InputError
 from mmgranet.registry import WEIGHT_INITIALIZERS
 
 CONVERTER = 'tools/model_converters/seresnext_to_mmpretrain.py'
+# an ImageNet classifier's keys, which no backbone uses
+CLASSIFIERS = ('fc.', 'last_linear.', 'classifier.')
 
 
-@WEIGHT_INITIALIZERS.register_module(name='StrictPretrained')
+@WEIGHT_INITIALIZERS.register_module(name='Pretrained')
 class StrictPretrainedInit:
-    """Pretrained weights that load completely or not at all.
+    """``Pretrained`` in the mmgranet scope: weights that load completely or
+    not at all.
 
     mmengine's ``Pretrained`` init loads with ``strict=False``: a file whose
     keys do not match the module (timm's or Cadene's SE-ResNeXt names, a
     prefixed or wrapped file) loads nothing and training starts from
-    random weights without an error. Here every one of the module's keys
-    must come from the file with its shape, and every key of the file must
-    be used; anything else, a missing or unreadable file, or a URL that
-    cannot be fetched, is an :class:`InputError` that names the file, how
-    many keys matched and the converter to use. Random initialisation is
-    only ever what a config asks for (``init_cfg=None``).
+    random weights without an error. Registered under the same name in
+    mmgranet's registry, this one is what every ``init_cfg=dict(type=
+    'Pretrained', ...)`` builds when mmgranet is the default scope (every
+    mmgranet config): every one of the module's keys must come from the
+    file with its shape, and every key of the file must be used (but a
+    classifier's: ``fc.``, ``last_linear.``, ``classifier.``); anything
+    else, a missing or unreadable file, or a URL that cannot be fetched, is
+    an :class:`InputError` naming the file, how many keys matched and the
+    converter to use. Random initialisation is only ever what a config asks
+    for (``init_cfg=None``). The name matters: mmengine applies an init
+    called 'Pretrained' after the module's own initialisation (and
+    mmpretrain's ResNet then skips its zero-init of the last BN), so
+    nothing overwrites the loaded weights.
 
-    Use as ``init_cfg=dict(type='mmgranet.StrictPretrained',
-    checkpoint=...)``; ``prefix`` takes a sub-dict of a whole-model
-    checkpoint (e.g. ``'backbone.'``).
+    ``prefix`` takes a sub-dict of a whole-model checkpoint (e.g.
+    ``'backbone.'``).
 
     Args:
         checkpoint (str): A file, or a URL mmengine can fetch
@@ -50,13 +59,6 @@ class StrictPretrainedInit:
             'backbone\'s init_cfg=None in the config') from None
 
     def __call__(self, module) -> None:
-        # mmengine defers only its own 'Pretrained' until the children have
-        # initialised themselves; initialise them first so that nothing
-        # overwrites the loaded weights afterwards
-        for child in module.children():
-            if hasattr(child, 'init_weights') and \
-                    not getattr(child, 'is_init', False):
-                child.init_weights()
         remote = '://' in self.checkpoint
         if not remote and not osp.isfile(self.checkpoint):
             self._fail('no such file')
@@ -76,7 +78,8 @@ class StrictPretrainedInit:
         own = module.state_dict()
         matched = [k for k in own if k in state and
                    tuple(state[k].shape) == tuple(own[k].shape)]
-        unused = [k for k in state if k not in own]
+        unused = [k for k in state if k not in own and
+                  not k.startswith(CLASSIFIERS)]
         if len(matched) < len(own) or unused:
             missing = [k for k in own if k not in matched]
             self._fail(

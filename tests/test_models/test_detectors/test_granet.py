@@ -1,10 +1,7 @@
-"""GRANet's parts: the residual attention, G's checkpoint, phases and
-freezing, the RetinaNet† heads, the data preprocessor and the pictures."""
+"""GRANet: the residual attention end to end, G's checkpoint, phases and
+freezing, the data preprocessor, predictions in original pixels."""
 import copy
-import os.path as osp
-import warnings
 
-import numpy as np
 import pytest
 import torch
 import torch.nn as nn
@@ -13,8 +10,7 @@ from mmengine import Config
 from mmengine.registry import init_default_scope
 
 from mmgranet.fileio import InputError
-from mmgranet.models.necks import (apply_attention, normalise_attention,
-                                   resize_attention)
+from mmgranet.models.necks import resize_attention
 from mmgranet.registry import MODELS
 from mmgranet.testing import demo_det_inputs
 
@@ -42,28 +38,6 @@ def batch(model, num_boxes=(2, 0), size=64, channels=3, seed=0):
     packed = demo_det_inputs([(channels, size, size)] * len(num_boxes),
                              num_boxes=list(num_boxes), seed=seed)
     return model.data_preprocessor(packed, False)
-
-
-def test_attention_maths():
-    a = torch.rand(2, 1, 32, 32)
-    assert torch.allclose(normalise_attention(a, 'max').flatten(1).amax(1),
-                          torch.ones(2), atol=1e-5)
-    assert torch.allclose(normalise_attention(a, 'mean').flatten(1).mean(1),
-                          torch.ones(2), atol=1e-4)
-    assert normalise_attention(a, 'none') is a
-    # area resizing keeps the mean (every pixel counts once)
-    small = resize_attention(a, (8, 8))
-    assert small.shape == (2, 1, 8, 8)
-    assert torch.allclose(small.mean(), a.mean(), atol=1e-6)
-    f = [torch.randn(2, 4, 16, 16), torch.randn(2, 4, 4, 4)]
-    res = apply_attention(f, torch.zeros(2, 1, 32, 32), 'residual')
-    assert all(torch.equal(x, y) for x, y in zip(f, res))
-    mul = apply_attention(f, torch.full((2, 1, 32, 32), 0.5), 'multiply')
-    assert all(torch.allclose(x * 0.5, y) for x, y in zip(f, mul))
-    with pytest.raises(ValueError, match='mode'):
-        apply_attention(f, a, 'add')
-    with pytest.raises(ValueError, match='norm'):
-        normalise_attention(a, 'softmax')
 
 
 def test_attention_is_identity_when_g_is_identity():
@@ -217,85 +191,3 @@ def test_predictions_in_original_pixels():
     assert len(a) > 0
     assert torch.allclose(a, (b * 2).clamp(0, 128), atol=1e-3)
     assert full.residual.shape == full.gen_output.shape == (1, 64, 64)
-
-
-def test_global_label_retinanet_heads():
-    granet = build_mini()
-    model, preprocess = granet.detector, granet.data_preprocessor
-    packed = demo_det_inputs([(3, 64, 64)] * 2, num_boxes=[1, 0])
-    for s, label in zip(packed['data_samples'], (1, 0)):
-        s.set_metainfo(dict(image_label=label))
-    model.train()
-    data = preprocess(copy.deepcopy(packed), True)
-    losses = model(**data, mode='loss')
-    assert 0 < float(losses['loss_image_cls']) < 0.2  # weight 0.1 x ~ln 3
-    # dropout before the classifier: active in training only
-    feats = model.extract_feat(data['inputs'])
-    a = model.bbox_head(feats)[0][0]
-    b = model.bbox_head(feats)[0][0]
-    assert not torch.equal(a, b)
-    model.eval()
-    with torch.no_grad():
-        assert torch.equal(model.bbox_head(feats)[0][0],
-                           model.bbox_head(feats)[0][0])
-        model.bbox_head.test_cfg.score_thr = 0.0
-        data = preprocess(copy.deepcopy(packed), False)
-        plain = model(**data, mode='predict')
-        model.image_score_power = 1.0
-        data = preprocess(copy.deepcopy(packed), False)
-        fused = model(**data, mode='predict')
-    for p, f in zip(plain, fused):
-        probs = f.pred_image_probs
-        assert probs.shape == (3, ) and abs(float(probs.sum()) - 1) < 1e-5
-        # same boxes; every score times p(Lung Opacity)
-        top = p.pred_instances.scores[:10]
-        assert torch.allclose(f.pred_instances.scores[:10], top * probs[1],
-                              atol=1e-6)
-
-
-def test_pretrained_or_warn(tmp_path):
-    from mmengine.model import BaseModule
-
-    class Net(BaseModule):
-
-        def __init__(self, checkpoint):
-            super().__init__(init_cfg=dict(type='mmgranet.PretrainedOrWarn',
-                                           checkpoint=checkpoint))
-            self.fc = nn.Linear(2, 2)
-
-    init_default_scope('mmgranet')
-    net = Net(str(tmp_path / 'none.pth'))
-    before = net.fc.weight.clone()
-    with pytest.warns(UserWarning, match='none.pth.*random initialisation'):
-        net.init_weights()
-    assert torch.equal(before, net.fc.weight)
-
-    weights = {'fc.weight': torch.ones(2, 2), 'fc.bias': torch.zeros(2)}
-    torch.save(dict(state_dict=weights), str(tmp_path / 'w.pth'))
-    net = Net(str(tmp_path / 'w.pth'))
-    with warnings.catch_warnings():
-        warnings.simplefilter('error', UserWarning)
-        net.init_weights()
-    assert torch.equal(net.fc.weight, torch.ones(2, 2))
-
-    (tmp_path / 'bad.pth').write_bytes(b'not a checkpoint')
-    with pytest.raises(Exception):
-        Net(str(tmp_path / 'bad.pth')).init_weights()
-
-
-def test_render_sample_panels(mini_rsna):
-    from mmgranet.engine.hooks import render_sample
-    pid = sorted(p[:-4] for p in __import__('os').listdir(
-        osp.join(mini_rsna, 'stage_2_train_images')))[0]
-    sample = dict(
-        img_path=osp.join(mini_rsna, 'stage_2_train_images', f'{pid}.dcm'),
-        ori_gt_bboxes=np.array([[10, 10, 40, 40]], np.float32),
-        pred_instances=dict(bboxes=torch.tensor([[12., 12, 44, 40]]),
-                            scores=torch.tensor([0.9])),
-        gen_output=torch.rand(1, 32, 32), residual=torch.rand(1, 32, 32))
-    picture = render_sample(sample)
-    assert picture.shape == (128, 3 * 128, 3) and picture.dtype == np.uint8
-    # the prediction is drawn in red on the first panel
-    assert (picture[12, 12:44] == [0, 0, 255]).all(axis=1).mean() > 0.5
-    del sample['gen_output'], sample['residual']
-    assert render_sample(sample).shape == (128, 128, 3)
