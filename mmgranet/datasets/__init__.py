@@ -4,10 +4,12 @@ from .rsna_splits import make_rsna_splits, write_rsna_splits
 from .transforms import (AffineAlign, BoxesToMasks, GaussianNoiseBlur,
                          LoadDicomFromFile, LoadGeneratorTarget, PseudoPair,
                          RandomAffineBoxes, read_affines)
+from .unpaired_cxr_dataset import UnpairedCXRDataset
 
 __all__ = [
     'AffineAlign', 'BoxesToMasks', 'CGANPairDataset', 'GaussianNoiseBlur',
     'LoadDicomFromFile', 'RandomAffineBoxes',
     'LoadGeneratorTarget', 'PseudoPair',
-    'RSNADataset', 'make_rsna_splits', 'read_affines', 'write_rsna_splits'
+    'RSNADataset', 'UnpairedCXRDataset', 'make_rsna_splits', 'read_affines',
+    'write_rsna_splits'
 ]

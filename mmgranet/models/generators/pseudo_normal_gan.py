@@ -82,11 +82,13 @@ class PseudoNormalGAN(BaseModel):
 
     @staticmethod
     def to_model_range(x) -> torch.Tensor:
-        """uint8 [B, C, H, W] (or a list of [C, H, W]) -> [B, 1, H, W] in
-        [-1, 1] (the generator's tanh range)."""
+        """uint8 [B, C, H, W] (or a list of [C, H, W]) -> [B, C, H, W] in
+        [-1, 1] (the generator's tanh range). C is 1, or 2 for a generator
+        told where to act (image + a 0/255 region mask, the
+        normal -> abnormal cGAN)."""
         if isinstance(x, (list, tuple)):
             x = torch.stack(list(x))
-        return x[:, :1].float() / 127.5 - 1.0
+        return x.float() / 127.5 - 1.0
 
     @staticmethod
     def to_uint8(x: torch.Tensor) -> torch.Tensor:
@@ -140,6 +142,14 @@ class PseudoNormalGAN(BaseModel):
         log_vars.update(loss_g_gan=loss_gan.detach(),
                         loss_l1=loss_l1.detach(), loss_g=loss_g.detach())
         return log_vars
+
+    @torch.no_grad()
+    def translate(self, x: torch.Tensor,
+                  target_domain: Optional[str] = None) -> torch.Tensor:
+        """uint8 [B, C, H, W] -> uint8 [B, 1, H, W]: G's output (the
+        interface the analysis tools share with CycleGAN and UNIT; a cGAN
+        has one direction, ``target_domain`` is not used)."""
+        return self(x, mode='predict')
 
     def forward(self, inputs, data_samples=None, mode: str = 'tensor'):
         """'tensor': G(input) in [-1, 1]; 'predict': uint8 images."""

@@ -22,9 +22,10 @@ class ResidualGenerator(BaseModule):
     Shapes: images [B, C, H, W] in [-1, 1] (the tanh range of D).
 
     Args:
-        generator (dict): D, an image-to-image network with as many input
-            as output channels, e.g. ``dict(type='mmagic.ResnetGenerator',
-            in_channels=1, out_channels=1)``.
+        generator (dict): D, an image-to-image network (its output
+            channels add to the first input channels), e.g.
+            ``dict(type='mmagic.ResnetGenerator', in_channels=1,
+            out_channels=1)``.
         init_cfg (dict, optional): Defaults to None.
     """
 
@@ -51,8 +52,11 @@ class ResidualGenerator(BaseModule):
         self._is_init = True
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
-        """[B, C, H, W] -> [B, C, H, W], clamped to [-1, 1]."""
-        return (x + self.residual(x)).clamp(-1, 1)
+        """[B, C_in, H, W] -> [B, C_out, H, W], clamped to [-1, 1]; the
+        first C_out input channels are the image (further ones condition
+        D, e.g. a region mask)."""
+        out = self.residual(x)  # [B, C_out, H, W]
+        return (x[:, :out.shape[1]] + out).clamp(-1, 1)
 
 
 def build_generator(cfg: dict, residual: bool = False) -> nn.Module:
