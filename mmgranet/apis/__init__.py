@@ -2,6 +2,8 @@
 whole dataset, a trained generator as an image function, the pipeline
 runner. The top layer of the package: nothing below imports it."""
 from .align_dataset import align_dataset
-from .generator_inference import load_image_generator
+from .generator_inference import (load_detector, load_image_generator,
+                                  load_translator)
 
-__all__ = ['align_dataset', 'load_image_generator']
+__all__ = ['align_dataset', 'load_detector', 'load_image_generator',
+           'load_translator']

@@ -1,4 +1,6 @@
-from typing import Callable, List, Optional, Sequence, Union
+"""Trained generators, translators and detectors as functions of numpy
+images, for the offline tools (any device, batched)."""
+from typing import Callable, List, Optional, Sequence, Tuple, Union
 
 import cv2
 import numpy as np
@@ -16,56 +18,110 @@ def default_device() -> str:
     return 'cuda' if torch.cuda.is_available() else 'cpu'
 
 
+def _build(config: str, checkpoint: str, device: Optional[str]):
+    cfg = Config.fromfile(config)
+    init_default_scope(cfg.get('default_scope', 'mmgranet'))
+    model = MODELS.build(cfg.model)
+    load_checkpoint(model, checkpoint, map_location='cpu', logger='silent')
+    model.eval()
+    device = device or default_device()
+    return cfg, model.to(device), device
+
+
+def load_translator(config: str,
+                    checkpoint: str,
+                    target_domain: Optional[str] = None,
+                    size: Optional[int] = None,
+                    device: Optional[str] = None,
+                    batch_size: int = 16) -> Callable:
+    """A trained translator (a PseudoNormalGAN cGAN, CycleGAN or UNIT) as
+    a function: a list of uint8 [H, W] images (or [H, W, C], C input
+    channels: image + region mask) -> a list of uint8 [H, W], run at
+    ``size`` (default: the training size) and resized back.
+
+    Args:
+        config (str): The model's config.
+        checkpoint (str): Its checkpoint.
+        target_domain (str, optional): 'normal' or 'abnormal' for the
+            unpaired models. Defaults to None (a cGAN's one direction).
+        size (int, optional): Defaults to the config's dataset size.
+        device (str, optional): Defaults to cuda when available.
+        batch_size (int): Defaults to 16.
+    """
+    cfg, model, device = _build(config, checkpoint, device)
+    size = size or cfg.train_dataloader.dataset.size
+
+    def prepare(img: np.ndarray) -> torch.Tensor:
+        small = cv2.resize(img, (size, size), interpolation=cv2.INTER_AREA)
+        if small.ndim == 2:
+            small = small[..., None]
+        return torch.from_numpy(np.ascontiguousarray(
+            small.transpose(2, 0, 1)))
+
+    def run(images: Sequence[np.ndarray]) -> List[np.ndarray]:
+        out = []
+        for start in range(0, len(images), batch_size):
+            batch = list(images[start:start + batch_size])
+            x = torch.stack([prepare(i) for i in batch]).to(device)
+            y = model.translate(x, target_domain)[:, 0].cpu().numpy()
+            out += [cv2.resize(o, (i.shape[1], i.shape[0]),
+                               interpolation=cv2.INTER_CUBIC)
+                    for o, i in zip(y, batch)]
+        return out
+
+    return run
+
+
+def load_detector(config: str, checkpoint: str,
+                  device: Optional[str] = None) -> Callable:
+    """A trained mmgranet detector (RetinaNet†, GRANet, ...) as a function:
+    a list of uint8 [H, W] images -> a list of (boxes [N, 4] xyxy in the
+    images' pixels, scores [N]); each image is resized to the config's
+    training size as its pipeline would."""
+    from mmdet.structures import DetDataSample
+    cfg, model, device = _build(config, checkpoint, device)
+    load = next(t for t in cfg.test_dataloader.dataset.pipeline
+                if t['type'] == 'LoadDicomFromFile')
+    w, h = load['load_scale']
+
+    @torch.no_grad()
+    def run(images: Sequence[np.ndarray]
+            ) -> List[Tuple[np.ndarray, np.ndarray]]:
+        results = []
+        for img in images:
+            small = cv2.resize(img, (w, h), interpolation=cv2.INTER_AREA)
+            x = torch.from_numpy(np.repeat(small[None], 3, axis=0))
+            sample = DetDataSample(metainfo=dict(
+                img_shape=(h, w), ori_shape=img.shape[:2],
+                scale_factor=(w / img.shape[1], h / img.shape[0]),
+                pad_shape=(h, w), flip=False))
+            data = model.data_preprocessor(
+                dict(inputs=[x], data_samples=[sample]), False)
+            pred = model(**data, mode='predict')[0].pred_instances
+            results.append((pred.bboxes.cpu().numpy().reshape(-1, 4),
+                            pred.scores.cpu().numpy()))
+        return results
+
+    return run
+
+
 def load_image_generator(config: str,
                          checkpoint: str,
                          size: Optional[int] = None,
                          device: Optional[str] = None,
                          batch_size: int = 16) -> Callable[[Images], Images]:
-    """A trained cGAN generator as an image function.
-
-    The returned function takes a [H, W] uint8 image, or a list of them
-    (run in batches of ``batch_size``), runs G at ``size`` (default: the
-    config's training size, ``train_dataloader.dataset.size``) on
-    ``device`` and returns G's output resized back to each input's [H, W],
-    uint8. A GRANet checkpoint works too (its ``generator.*`` weights, the
-    G fine-tuned inside GRANet) with the Abn2Nor config.
-
-    Args:
-        config (str): A PseudoNormalGAN (cGAN) config.
-        checkpoint (str): Its checkpoint (or a GRANet one).
-        size (int, optional): The side G runs at. Defaults to None.
-        device (str, optional): Defaults to 'cuda' when available, else
-            'cpu'.
-        batch_size (int): Images per forward pass. Defaults to 16.
+    """A trained cGAN generator as an image function: a [H, W] uint8 image
+    -> G's output [H, W] uint8, or a list of them -> a list
+    (:func:`load_translator`, run at the training size by default). A
+    GRANet checkpoint works too (its ``generator.*`` weights, the G
+    fine-tuned inside GRANet) with the Abn2Nor config.
     """
-    cfg = Config.fromfile(config)
-    init_default_scope(cfg.get('default_scope', 'mmgranet'))
-    device = device or default_device()
-    model = MODELS.build(cfg.model)
-    load_checkpoint(model, checkpoint, map_location='cpu', logger='silent')
-    model.eval()
-    model.to(device)
-    size = size or cfg.train_dataloader.dataset.size
+    run = load_translator(config, checkpoint, size=size, device=device,
+                          batch_size=batch_size)
 
-    @torch.no_grad()
-    def run_batch(images: List[np.ndarray]) -> List[np.ndarray]:
-        x = torch.stack([
-            torch.from_numpy(cv2.resize(img, (size, size),
-                                        interpolation=cv2.INTER_AREA))
-            for img in images
-        ])[:, None].to(device)
-        y = model(x, mode='predict')[:, 0].cpu().numpy()
-        return [cv2.resize(out, img.shape[::-1],
-                           interpolation=cv2.INTER_CUBIC)
-                for out, img in zip(y, images)]
-
-    def run(images: Images) -> Images:
+    def call(images: Images) -> Images:
         if isinstance(images, np.ndarray) and images.ndim == 2:
-            return run_batch([images])[0]
-        images = list(images)
-        out: List[np.ndarray] = []
-        for start in range(0, len(images), batch_size):
-            out += run_batch(images[start:start + batch_size])
-        return out
+            return run([images])[0]
+        return run(list(images))
 
-    return run
+    return call

@@ -1,0 +1,274 @@
+"""The paper's generation comparison (section 4.2, fig. 3), scored against
+mini-RSNA's ground truth: GRANet's cGANs against the unpaired CycleGAN and
+UNIT, abnormal -> normal and normal -> abnormal.
+
+For each seed it trains, on the setting's training patients (`make demo`'s
+aligned copy, pseudo pairs and eq. 3 targets): the Abn2Nor cGAN (eq. 3),
+GRANet's normal -> abnormal cGAN (told where to put the lesions), CycleGAN
+and UNIT (both directions each) with tools/train.py and the configs of
+configs/cgan, configs/cyclegan and configs/unit; a finished training is
+reused. Then, on the held-out "Lung Opacity" test patients, whose true
+normal twins mini-RSNA records (aligned frame):
+
+- abnormal -> normal, input x, truth its twin: PSNR / SSIM / L1 inside and
+  outside the lesion boxes, and where |x - G(x)| falls (share inside the
+  boxes, pixel AUROC for the boxes);
+- normal -> abnormal, input the twin, truth x, the boxes of x asked for:
+  the change inside the asked boxes against outside, L1 to x inside them,
+  and how a detector trained on real images (the baseline RetinaNet† of
+  `make demo`, --detector) scores the generated lesions: the share of asked
+  boxes it finds (a prediction with IoU > 0.4 above its validation-chosen
+  cut-off).
+
+Prints the table (mean ± std over seeds) and writes the figure in the
+paper's layout (rows: input, GRANet cGAN, CycleGAN, UNIT, truth; both
+directions) as a PNG. Last line: JSON.
+"""
+import argparse
+import json
+import os
+import os.path as osp
+import statistics
+import subprocess
+import sys
+
+import cv2
+import numpy as np
+
+from mmgranet.apis import load_detector, load_translator
+from mmgranet.apis.pipeline import REPO, config_epochs
+from mmgranet.apis.twin_cases import box_mask, held_out_cases
+from mmgranet.evaluation.functional import (bbox_iou_xyxy, region_scores,
+                                            residual_localisation)
+from mmgranet.fileio import atomic_write
+
+CONFIGS = dict(
+    granet='configs/cgan/abn2nor_resnet6-32c_1xb4-10e_mini-rsna.py',
+    granet_n2a='configs/cgan/nor2abn_resnet6-32c_1xb4-10e_mini-rsna.py',
+    cyclegan='configs/cyclegan/cyclegan_resnet6-32c_1xb4-20e_mini-rsna.py',
+    unit='configs/unit/unit_res3-32c_1xb4-20e_mini-rsna.py')
+METHODS = ('GRANet cGAN', 'CycleGAN', 'UNIT')
+
+
+def train(name, out, env, seed):
+    """tools/train.py of one method; the last checkpoint."""
+    config = CONFIGS[name]
+    work = osp.join(out, name)
+    ckpt = osp.join(work, f'epoch_{config_epochs(config, env)}.pth')
+    if osp.exists(ckpt):
+        return config, ckpt
+    cmd = [sys.executable, 'tools/train.py', config, '--work-dir', work,
+           '--cfg-options', f'randomness.seed={seed}']
+    print(f'[{name}, seed {seed}] $ {" ".join(cmd)}', flush=True)
+    proc = subprocess.run(cmd, cwd=REPO, capture_output=True, text=True,
+                          env=dict(os.environ, **env))
+    os.makedirs(work, exist_ok=True)
+    with open(osp.join(work, 'train.log'), 'w') as f:
+        f.write(proc.stdout + proc.stderr)
+    if proc.returncode != 0:
+        raise SystemExit(f'{name} failed; see {work}/train.log\n'
+                         f'{proc.stderr[-2000:]}')
+    return config, ckpt
+
+
+def change_inside(before, after, mask):
+    """Mean |after - before| inside the mask and outside it."""
+    d = np.abs(after.astype(np.float64) - before)
+    return float(d[mask].mean()), float(d[~mask].mean())
+
+
+def found_share(detections, boxes_list, cutoff):
+    """The share of asked boxes a prediction above ``cutoff`` finds
+    (IoU > 0.4)."""
+    hits = total = 0
+    for (pred, scores), boxes in zip(detections, boxes_list):
+        keep = pred[scores >= cutoff]
+        total += len(boxes)
+        if len(keep):
+            hits += int((bbox_iou_xyxy(boxes, keep).max(1) > 0.4).sum())
+    return hits / max(total, 1)
+
+
+def evaluate(runs, cases, detect, cutoff):
+    """Every method of one seed on the held-out cases."""
+    xs = [c.image for c in cases]
+    twins = [c.twin for c in cases]
+    masks = [box_mask(c.boxes, c.image.shape) for c in cases]
+    lesions = [np.any(c.lesion_masks, axis=0) for c in cases]
+    a2n = {'x (unchanged)': xs,
+           'GRANet cGAN': runs['granet'](xs),
+           'CycleGAN': runs['cyclegan_n'](xs),
+           'UNIT': runs['unit_n'](xs)}
+    asked = [np.dstack([t, m.astype(np.uint8) * 255])
+             for t, m in zip(twins, masks)]
+    n2a = {'GRANet cGAN': runs['granet_n2a'](asked),
+           'CycleGAN': runs['cyclegan_a'](twins),
+           'UNIT': runs['unit_a'](twins)}
+    rows = {}
+    for name, outs in a2n.items():
+        q = [region_scores(o, t, m) for o, t, m in zip(outs, twins, masks)]
+        loc = [residual_localisation(np.abs(x.astype(float) - o), m, les)
+               for x, o, m, les in zip(xs, outs, masks, lesions)]
+        rows[f'a2n/{name}'] = dict(
+            {k: float(np.mean([v[k] for v in q])) for k in q[0]},
+            share_in_boxes=float(np.nanmean([v['share_in_boxes']
+                                             for v in loc])),
+            auroc_boxes=float(np.nanmean([v['auroc_boxes'] for v in loc])))
+    boxes = [c.boxes for c in cases]
+    base = found_share(detect(twins), boxes, cutoff) if detect else None
+    for name, outs in n2a.items():
+        inside = [change_inside(t, o, m)
+                  for t, o, m in zip(twins, outs, masks)]
+        l1 = [float(np.abs(o.astype(float) - x)[m].mean())
+              for o, x, m in zip(outs, xs, masks)]
+        row = dict(change_in=float(np.mean([i for i, _ in inside])),
+                   change_out=float(np.mean([o for _, o in inside])),
+                   l1_in_vs_x=float(np.mean(l1)))
+        if detect:
+            row['found'] = found_share(detect(outs), boxes, cutoff)
+            row['found_on_input'] = base
+        rows[f'n2a/{name}'] = row
+    if detect:
+        rows['n2a/true abnormal x'] = dict(
+            found=found_share(detect(xs), boxes, cutoff))
+    return rows, a2n, n2a
+
+
+def figure(path, cases, a2n, n2a, num=3, tile=128):
+    """Two blocks side by side, a column per patient; rows: input, GRANet
+    cGAN, CycleGAN, UNIT, truth."""
+    def block(inputs, outs, truth, boxes):
+        rows = []
+        for label, imgs in [('input', inputs)] + \
+                [(m, outs[m]) for m in METHODS] + [('truth', truth)]:
+            tiles = []
+            for img, bx in zip(imgs[:num], boxes[:num]):
+                t = cv2.cvtColor(cv2.resize(img, (tile, tile)),
+                                 cv2.COLOR_GRAY2BGR)
+                s = tile / img.shape[1]
+                for x1, y1, x2, y2 in bx:
+                    cv2.rectangle(t, (int(x1 * s), int(y1 * s)),
+                                  (int(x2 * s), int(y2 * s)), (0, 0, 255), 1)
+                tiles.append(t)
+            line = np.concatenate(tiles, axis=1)
+            cv2.putText(line, label, (3, 12), cv2.FONT_HERSHEY_SIMPLEX, 0.4,
+                        (0, 255, 255), 1)
+            rows.append(line)
+        return np.concatenate(rows, axis=0)
+
+    boxes = [c.boxes for c in cases]
+    xs, twins = [c.image for c in cases], [c.twin for c in cases]
+    left = block(xs, a2n, twins, boxes)
+    right = block(twins, n2a, xs, boxes)
+    gap = np.full((left.shape[0], 8, 3), 255, np.uint8)
+    ok, buf = cv2.imencode('.png', np.concatenate([left, gap, right], 1))
+    with atomic_write(path, 'wb') as f:
+        f.write(buf.tobytes())
+
+
+def mean_std(values):
+    values = [v for v in values if v is not None]
+    if not values:
+        return ''
+    s = statistics.stdev(values) if len(values) > 1 else 0.0
+    return f'{statistics.mean(values):.3f} ± {s:.3f}'
+
+
+def main():
+    parser = argparse.ArgumentParser(description=__doc__.split('\n')[0])
+    parser.add_argument('--seeds', type=int, nargs='+', default=[0, 1, 2])
+    parser.add_argument('--data-root', default='data/mini-rsna/')
+    parser.add_argument('--work-root', default='work_dirs/pipeline_mini/')
+    parser.add_argument('--setting', default='fold0')
+    parser.add_argument('--detector', nargs=2, metavar=('CONFIG', 'CKPT'),
+                        help='a detector trained on real images (default: '
+                        "make demo's baseline)")
+    parser.add_argument('--device', help='default: cuda when available')
+    parser.add_argument('--out', default='work_dirs/generation_comparison')
+    parser.add_argument('--figure', help='default OUT/generation.png')
+    args = parser.parse_args()
+    data = args.data_root.rstrip('/') + '/'
+    art = osp.join(args.work_root, args.setting) + '/'
+    env = dict(MMGRANET_DATA_ROOT=data,
+               MMGRANET_WORK_ROOT=args.work_root.rstrip('/') + '/',
+               MMGRANET_SETTING=args.setting)
+    if not osp.exists(osp.join(art, 'realistic_targets')):
+        raise SystemExit(f'{art}: no eq. 3 targets; run `make demo` first '
+                         '(it makes every input of the comparison)')
+    detector = args.detector or (
+        'configs/retinanet/retinanet-dagger_r18_fpn-p2_1xb8-10e_'
+        'mini-rsna.py', osp.join(art, 'baseline', 'epoch_10.pth'))
+    detect, cutoff = None, 0.5
+    if osp.exists(detector[1]):
+        detect = load_detector(*detector, device=args.device)
+        scores = osp.join(art, 'scores', 'baseline.json')
+        if osp.exists(scores):
+            with open(scores) as f:
+                cutoff = json.load(f)['score_thr']
+    cases = list(held_out_cases(data, art, 'test', with_lesions=True))
+    per_seed = []
+    for seed in args.seeds:
+        out = osp.join(args.out, f'seed{seed}')
+        path = osp.join(out, 'result.json')
+        if osp.exists(path):
+            with open(path) as f:
+                per_seed.append(json.load(f))
+            continue
+        ckpts = {n: train(n, out, env, seed) for n in CONFIGS}
+        runs = dict(
+            granet=load_translator(*ckpts['granet'], device=args.device),
+            granet_n2a=load_translator(*ckpts['granet_n2a'],
+                                       device=args.device),
+            cyclegan_n=load_translator(*ckpts['cyclegan'], 'normal',
+                                       device=args.device),
+            cyclegan_a=load_translator(*ckpts['cyclegan'], 'abnormal',
+                                       device=args.device),
+            unit_n=load_translator(*ckpts['unit'], 'normal',
+                                   device=args.device),
+            unit_a=load_translator(*ckpts['unit'], 'abnormal',
+                                   device=args.device))
+        rows, a2n, n2a = evaluate(runs, cases, detect, cutoff)
+        if seed == args.seeds[0]:
+            figure(args.figure or osp.join(args.out, 'generation.png'),
+                   cases, a2n, n2a)
+        with atomic_write(path) as f:
+            json.dump(rows, f, indent=1)
+        per_seed.append(rows)
+
+    print(f'\n{len(cases)} held-out "Lung Opacity" test patients of {data} '
+          f'(aligned frame), seeds {args.seeds}; mean ± std over seeds\n')
+    print('abnormal -> normal (truth: the true normal twin)\n')
+    print('| method | PSNR in | SSIM in | L1 in | PSNR out | L1 out | '
+          'residual share in boxes | residual AUROC, boxes |')
+    print('| --- | --- | --- | --- | --- | --- | --- | --- |')
+    keys = ('psnr_in', 'ssim_in', 'l1_in', 'psnr_out', 'l1_out',
+            'share_in_boxes', 'auroc_boxes')
+    summary = {}
+    for name in ('x (unchanged)', ) + METHODS:
+        k = f'a2n/{name}'
+        summary[k] = {c: [r[k][c] for r in per_seed] for c in keys}
+        print(f'| {name} | ' + ' | '.join(
+            mean_std(summary[k][c]) for c in keys) + ' |')
+    print('\nnormal -> abnormal (input: the twin; asked: the boxes of x; '
+          'truth: x)\n')
+    print('| method | change in the asked boxes | change outside | L1 to x '
+          'in the boxes | asked boxes the detector finds |')
+    print('| --- | --- | --- | --- | --- |')
+    keys = ('change_in', 'change_out', 'l1_in_vs_x', 'found')
+    for name in METHODS + ('true abnormal x', ):
+        k = f'n2a/{name}'
+        if k not in per_seed[0]:
+            continue
+        summary[k] = {c: [r[k].get(c) for r in per_seed] for c in keys}
+        print(f'| {name} | ' + ' | '.join(
+            mean_std(summary[k][c]) for c in keys) + ' |')
+    if detect:
+        print(f'\ndetector: {detector[1]} at its validation-chosen cut-off '
+              f'{cutoff:.2f}; on the unchanged twins it finds '
+              f'{per_seed[0]["n2a/GRANet cGAN"]["found_on_input"]:.3f} of '
+              'the asked boxes')
+    print(json.dumps(summary))
+
+
+if __name__ == '__main__':
+    main()
