@@ -20,7 +20,7 @@ STAMP="$VENV/.mmgranet-install-stamp"
 SMOKE='import mmgranet, mmcv.ops, mmdet.models, mmagic.models, mmpretrain.models'
 
 hash_inputs() {
-    cat requirements/*.txt setup.cfg setup.py scripts/install.sh \
+    cat requirements/*.txt setup.cfg setup.py pyproject.toml scripts/install.sh \
         scripts/build_mmcv_wheel.py | sha256sum | cut -d' ' -f1
 }
 

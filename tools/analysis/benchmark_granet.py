@@ -21,7 +21,8 @@ from mmengine.registry import init_default_scope
 from mmgranet.registry import MODELS
 from mmgranet.testing import demo_det_inputs
 
-CONFIG = 'configs/granet/retinanet_seresnext101.py'
+CONFIG = 'configs/granet/granet_retinanet-dagger_seresnext101_fpn-p2_' \
+    '1xb6-12e-alt2-2_rsna-align-syn.py'
 
 
 def build(cfg, base, blocks, gen_size):
