@@ -93,8 +93,12 @@ def train_granet_phases(model, cfg):
         assert all(torch.isfinite(v) for v in log.values()), log
         moved = {n.split('.')[0] for n, p in model.named_parameters()
                  if not torch.equal(before[n], p)}
+        # eq. 3's discriminator, when a config has one, trains with G
+        with_d = {'discriminator'} if model.discriminator is not None \
+            else set()
         assert moved == {'detector': {'detector'}, 'generator':
-                         {'generator'}, 'joint': {'detector', 'generator'}
+                         {'generator'} | with_d,
+                         'joint': {'detector', 'generator'} | with_d
                          }[phase], (phase, moved)
     model.eval()
     test = dict(packed, inputs=[x[:3] for x in packed['inputs']])

@@ -17,8 +17,8 @@ from ..generators import build_generator
 
 PHASES = ('detector', 'generator', 'joint')
 # the subnets each phase freezes
-FROZEN = {'detector': ('generator', ), 'generator': ('detector', ),
-          'joint': ()}
+FROZEN = {'detector': ('generator', 'discriminator'),
+          'generator': ('detector', ), 'joint': ()}
 
 
 class _ScaleGrad(torch.autograd.Function):
@@ -40,7 +40,12 @@ def _unwrap(module: nn.Module) -> nn.Module:
 
 @MODELS.register_module()
 class GRANet(BaseDetector):
-    """Generative residual attention network (paper section 2.1, eq. 1).
+    """Generative residual attention network (paper section 2.1).
+
+    Shapes: B batch, C image channels (+1: G's target while training, see
+    :class:`GRANetDataPreprocessor`), H/W the input size, h/w the size G
+    runs at (``generator_size``), L pyramid levels, F_l [B, C_l, H_l, W_l]
+    the detector's neck outputs.
 
     Wraps an mmdet detector and the Abn2Nor generator G. The residual
     I_r = |x - G(x)| between the (de-normalised) input and its pseudo-normal
@@ -92,6 +97,13 @@ class GRANet(BaseDetector):
         identity_weight (float): Defaults to 1.0.
         lambda_det (float): Weight of the detection loss in G's update.
             Defaults to 1.0.
+        discriminator (dict, optional): The Abn2Nor PatchGAN, for eq. 3's
+            adversarial term in G's phase (loaded from the Abn2Nor
+            checkpoint, trained on the batch's lesion-free images as
+            reals against G's pseudo-normals; optimizer key
+            ``discriminator``). Defaults to None (no adversarial term).
+        adversarial_weight (float): Weight of that term in G's loss.
+            Defaults to 0.
         phase (str): The phase when no loop sets one. Defaults to 'joint'.
         data_preprocessor (dict, optional): Defaults to the detector's,
             as a :class:`GRANetDataPreprocessor`.
@@ -108,6 +120,8 @@ class GRANet(BaseDetector):
                  recon_weight: float = 1.0,
                  identity_weight: float = 1.0,
                  lambda_det: float = 1.0,
+                 discriminator: Optional[dict] = None,
+                 adversarial_weight: float = 0.0,
                  phase: str = 'joint',
                  data_preprocessor: Optional[dict] = None,
                  init_cfg: Optional[dict] = None) -> None:
@@ -137,6 +151,13 @@ class GRANet(BaseDetector):
         self.recon_weight = recon_weight
         self.identity_weight = identity_weight
         self.lambda_det = lambda_det
+        if adversarial_weight > 0 and discriminator is None:
+            raise ValueError('adversarial_weight > 0 needs the '
+                             'discriminator (the Abn2Nor config\'s)')
+        self.discriminator = MODELS.build(discriminator) \
+            if discriminator is not None else None
+        self.adversarial_weight = adversarial_weight
+        self._fakes = None  # (G(x), reals) of the last G step, for D
         self._trainable = {n: p.requires_grad
                            for n, p in self.named_parameters()}
         self.phase = None
@@ -170,6 +191,15 @@ class GRANet(BaseDetector):
         if not weights:
             raise InputError(f'{checkpoint}: no generator.* weights; not a '
                              'PseudoNormalGAN (Abn2Nor) checkpoint')
+        if self.discriminator is not None:
+            d_weights = {k[len('discriminator.'):]: v
+                         for k, v in state.items()
+                         if k.startswith('discriminator.')}
+            if not d_weights:
+                raise InputError(f'{checkpoint}: no discriminator.* weights '
+                                 'for the adversarial term')
+            _unwrap(self.discriminator).load_state_dict(d_weights,
+                                                        strict=True)
         try:
             _unwrap(self.generator).load_state_dict(weights, strict=True)
         except RuntimeError as e:
@@ -200,7 +230,8 @@ class GRANet(BaseDetector):
         super().train(mode)
         if mode:
             for name in self.frozen:
-                getattr(self, name).eval()
+                if getattr(self, name) is not None:
+                    getattr(self, name).eval()
         return self
 
     # ----------------------------------------------------------- residual
@@ -226,10 +257,10 @@ class GRANet(BaseDetector):
     def generate(self, inputs: torch.Tensor
                  ) -> Tuple[torch.Tensor, torch.Tensor, torch.Tensor]:
         """(x, G(x), |x - G(x)|), [B, 1, h, w] in [0, 1] at G's size."""
-        x = self._to_generator_size(self._image01(inputs))
+        x = self._to_generator_size(self._image01(inputs))  # [B, 1, h, w]
         with self._sync_context('generator'):
-            g = (self.generator(x * 2 - 1) + 1) / 2
-        return x, g, (x - g).abs()
+            g = (self.generator(x * 2 - 1) + 1) / 2  # [B, 1, h, w]
+        return x, g, (x - g).abs()  # I_r [B, 1, h, w]
 
     @contextmanager
     def _attending(self, residual: Optional[torch.Tensor]):
@@ -268,7 +299,40 @@ class GRANet(BaseDetector):
             n_pseudo.clamp(min=1)
         losses['loss_g_identity'] = self.identity_weight * (
             err * (1 - kind)).sum() / n_id.clamp(min=1)
+        if self.discriminator is not None and self.adversarial_weight > 0:
+            fakes = g[kind > 0] * 2 - 1  # [P, 1, h, w] pseudo-normals
+            reals = x[kind == 0] * 2 - 1  # lesion-free images of the batch
+            if len(fakes):
+                for p in self.discriminator.parameters():
+                    p.requires_grad_(False)  # G's step does not move D
+                logits = self.discriminator(fakes)
+                for name, p in self.discriminator.named_parameters():
+                    p.requires_grad_(self._trainable.get(
+                        f'discriminator.{name}', True))
+                losses['loss_g_adv'] = self.adversarial_weight * \
+                    F.binary_cross_entropy_with_logits(
+                        logits, torch.ones_like(logits))
+                self._fakes = (fakes.detach(), reals.detach())
         return losses
+
+    def _discriminator_step(self, optim_wrapper) -> Dict[str, torch.Tensor]:
+        """eq. 3's D after G's step: the batch's lesion-free images are
+        real, G's pseudo-normals fake (vanilla GAN loss, as the cGANs')."""
+        fakes, reals = self._fakes
+        self._fakes = None
+        if not len(reals):
+            return {}
+        d_optim = optim_wrapper['discriminator']
+        with d_optim.optim_context(self.discriminator):
+            real_logits = self.discriminator(reals)
+            fake_logits = self.discriminator(fakes)
+            loss_d = 0.5 * (
+                F.binary_cross_entropy_with_logits(
+                    real_logits, torch.ones_like(real_logits)) +
+                F.binary_cross_entropy_with_logits(
+                    fake_logits, torch.zeros_like(fake_logits)))
+        d_optim.update_params(loss_d)
+        return dict(loss_d=loss_d.detach())
 
     def loss(self, batch_inputs: torch.Tensor, batch_data_samples) -> dict:
         """Detection losses (+ G's, unless G is frozen)."""
@@ -307,6 +371,8 @@ class GRANet(BaseDetector):
             wrappers[0].update_params(parsed)
         else:
             self._joint_update(parsed, wrappers)
+        if self._fakes is not None:
+            log_vars.update(self._discriminator_step(optim_wrapper))
         return log_vars
 
     @staticmethod

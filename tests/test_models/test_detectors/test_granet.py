@@ -191,3 +191,37 @@ def test_predictions_in_original_pixels():
     assert len(a) > 0
     assert torch.allclose(a, (b * 2).clamp(0, 128), atol=1e-3)
     assert full.residual.shape == full.gen_output.shape == (1, 64, 64)
+
+
+def test_adversarial_term_in_the_generator_phase(tmp_path):
+    """eq. 3's D: loaded from the Abn2Nor checkpoint, it trains with G
+    (G's loss gets the adversarial term), and stays frozen with G."""
+    from mmengine.optim import build_optim_wrapper
+    init_default_scope('mmgranet')
+    name = MINI.replace('align-syn.py', 'align-syn-adv.py')
+    cfg = Config.fromfile(name)
+    gan = MODELS.build(dict(
+        type='PseudoNormalGAN', generator=cfg.model.generator,
+        discriminator=cfg.model.discriminator))
+    gan.init_weights()
+    ckpt = str(tmp_path / 'abn2nor.pth')
+    torch.save(dict(state_dict=gan.state_dict()), ckpt)
+    model_cfg = cfg.model.to_dict()
+    model_cfg['generator_checkpoint'] = ckpt
+    model = MODELS.build(model_cfg)
+    model.init_weights()
+    assert torch.equal(model.discriminator.state_dict()['model.0.conv.weight'],
+                       gan.discriminator.state_dict()['model.0.conv.weight'])
+    optim = build_optim_wrapper(model, cfg.optim_wrapper)
+    packed = demo_det_inputs([(4, 64, 64), (4, 64, 64)], num_boxes=[2, 0])
+    for sample, kind in zip(packed['data_samples'], ('pseudo', 'identity')):
+        sample.set_metainfo(dict(gen_target_kind=kind, image_label=0))
+    for phase, moves in (('detector', False), ('generator', True)):
+        model.set_phase(phase)
+        model.train()
+        d0 = [p.clone() for p in model.discriminator.parameters()]
+        log = model.train_step(dict(packed), optim)
+        moved = any(not torch.equal(a, b) for a, b in
+                    zip(d0, model.discriminator.parameters()))
+        assert moved == moves, phase
+        assert ('loss_g_adv' in log) == moves and ('loss_d' in log) == moves
