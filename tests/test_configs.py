@@ -109,11 +109,14 @@ def train_granet_phases(model, cfg):
 
 
 def strip_pretrained(cfg):
-    """Drop pretrained-weight init (no downloads in tests)."""
+    """Drop pretrained weights (no weight files or downloads in tests:
+    randomly initialised real architectures)."""
     if isinstance(cfg, dict):
         init = cfg.get('init_cfg')
         if isinstance(init, dict) and init.get('type') == 'Pretrained':
             cfg['init_cfg'] = None
+        if cfg.get('vgg_weights'):  # the STN's perceptual loss
+            cfg['vgg_weights'] = None
         for value in cfg.values():
             strip_pretrained(value)
     elif isinstance(cfg, (list, tuple)):

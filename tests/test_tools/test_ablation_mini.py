@@ -22,7 +22,7 @@ def write_result(out, table, slug, seed, scores):
     os.makedirs(path)
     ap = float(np.nanmean(scores))
     with open(osp.join(path, 'result.json'), 'w') as f:
-        json.dump({'AP': ap, 'AP@0.4': ap, 'AP_raw': 0.0,
+        json.dump({'AP': ap, 'AP@0.4': ap, 'AP_raw': 0.0, 'val_AP': ap,
                    'AP_optimistic': ap, 'score_thr': 0.5,
                    'image_scores': scores,
                    'patients': [f'p{i}' for i in range(len(scores))]}, f)
