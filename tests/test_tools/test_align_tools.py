@@ -24,9 +24,13 @@ def run(*args):
 
 def test_reference_align_and_error_tools(mini_rsna_copy, tmp_path):
     root = mini_rsna_copy
-    assert 'reference:' in run('tools/propose_reference.py', root)
+    split = osp.join(root, 'splits', 'fold0_train.txt')
+    assert 'reference:' in run('tools/propose_reference.py', root,
+                               '--split-file', split)
     ref = json.load(open(osp.join(root, 'reference.json')))['patientId']
     assert osp.isfile(osp.join(root, 'reference.png'))
+    # chosen among the setting's training patients
+    assert ref in open(split).read().split()
 
     # an untrained aligner is the identity: the output loads back and
     # matches the input
@@ -55,7 +59,8 @@ def test_reference_align_and_error_tools(mini_rsna_copy, tmp_path):
     # the error tool: identity leaves the error as it was; the true
     # alignment (P_R P_x^-1) brings it to zero
     result = json.loads(run('tools/analysis/alignment_error.py', root,
-                            osp.join(out, 'affines.csv')))
+                            osp.join(out, 'affines.csv'), '--reference-id',
+                            ref))
     assert result['before_px'] == result['after_px'] > 1
     poses = read_poses(root)
     oracle = tmp_path / 'oracle.csv'
@@ -66,5 +71,5 @@ def test_reference_align_and_error_tools(mini_rsna_copy, tmp_path):
             f.write(pid + ',' + ','.join(f'{v:.12f}' for v in m.ravel()) +
                     '\n')
     result = json.loads(run('tools/analysis/alignment_error.py', root,
-                            str(oracle)))
+                            str(oracle), '--reference-id', ref))
     assert result['after_px'] < 1e-6 < result['before_px']
