@@ -137,7 +137,7 @@ def pipeline_env(granet_stages, monkeypatch):
 
 MINI_GRANET = osp.join(
     REPO_ROOT, 'configs', 'granet', 'granet_retinanet-dagger_r18_fpn-p2_'
-    '1xb8-10e-alt2-2_mini-rsna-align-syn.py')
+    '1xb8-8e-alt2-2_mini-rsna-align-syn.py')
 
 
 def write_granet_mini_config(path: str, stages: dict, size: int = 64,

@@ -21,8 +21,10 @@ num_blocks = 9
 gan_loss = 'vanilla'
 l1_weight = 10.0
 # G(x) = x + D(x) with D starting at zero: G begins as the identity
-# (ResidualGenerator; beyond the paper). GRANet's config must say the same.
-residual_generator = False
+# (ResidualGenerator; beyond the paper, whose G is a plain CycleGAN
+# generator: False). On mini-RSNA it is what makes |x - G(x)| point at the
+# lesions (configs/cgan/README.md). GRANet's config must say the same.
+residual_generator = True
 
 model = dict(
     type='PseudoNormalGAN',

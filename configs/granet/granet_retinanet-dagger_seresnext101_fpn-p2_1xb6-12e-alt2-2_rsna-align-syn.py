@@ -23,7 +23,7 @@ abn2nor_checkpoint = _base_.artifact_root + 'abn2nor/epoch_100.pth'
 generator = dict(type='mmagic.ResnetGenerator', in_channels=1,
                  out_channels=1, base_channels=64, num_blocks=9)
 generator_size = 256
-residual_generator = False  # as the Abn2Nor config's model.residual
+residual_generator = True  # as the Abn2Nor config's model.residual
 # the residual's weighting of the pyramid (ResidualAttentionNeck)
 attention = dict(mode='residual', norm='none')
 # ======================= Possible modified parameters =======================

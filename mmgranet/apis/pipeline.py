@@ -201,9 +201,9 @@ PRESETS = dict(
             'mini-rsna.py',
             abn2nor='configs/cgan/abn2nor_resnet6-32c_1xb4-10e_mini-rsna.py',
             baseline='configs/retinanet/retinanet-dagger_r18_fpn-p2_'
-            '1xb8-10e_mini-rsna.py',
+            '1xb8-8e_mini-rsna.py',
             granet='configs/granet/granet_retinanet-dagger_r18_fpn-p2_'
-            '1xb8-10e-alt2-2_mini-rsna-align-syn.py'),
+            '1xb8-8e-alt2-2_mini-rsna-align-syn.py'),
         pairs_k=3, workers=2, jobs=2),
     rsna=dict(
         data_root='data/rsna/',

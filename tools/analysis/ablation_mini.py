@@ -35,8 +35,8 @@ from mmgranet.apis.pipeline import REPO, config_epochs
 from mmgranet.evaluation.functional import heldout_ap, load_for_scoring
 from mmgranet.fileio import atomic_write
 
-RET = 'configs/retinanet/retinanet-dagger_r18_fpn-p2_1xb8-10e_mini-rsna'
-GRA = 'configs/granet/granet_retinanet-dagger_r18_fpn-p2_1xb8-10e-alt2-2_' \
+RET = 'configs/retinanet/retinanet-dagger_r18_fpn-p2_1xb8-8e_mini-rsna'
+GRA = 'configs/granet/granet_retinanet-dagger_r18_fpn-p2_1xb8-8e-alt2-2_' \
     'mini-rsna'
 # name, config, cfg-options, the rows it is compared with
 TABLE1 = [

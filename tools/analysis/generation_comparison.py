@@ -196,8 +196,8 @@ def main():
         raise SystemExit(f'{art}: no eq. 3 targets; run `make demo` first '
                          '(it makes every input of the comparison)')
     detector = args.detector or (
-        'configs/retinanet/retinanet-dagger_r18_fpn-p2_1xb8-10e_'
-        'mini-rsna.py', osp.join(art, 'baseline', 'epoch_10.pth'))
+        'configs/retinanet/retinanet-dagger_r18_fpn-p2_1xb8-8e_'
+        'mini-rsna.py', osp.join(art, 'baseline', 'epoch_8.pth'))
     detect, cutoff = None, 0.5
     if osp.exists(detector[1]):
         detect = load_detector(*detector, device=args.device)

@@ -27,27 +27,27 @@ from mmgranet.fileio import atomic_write
 
 CONFIGS = PRESETS['mini']['configs']
 # name: (eq. 2 options, eq. 3 options, seed)
+PAPER = {'model.residual': False}  # the paper's plain CycleGAN generator
+RESIDUAL = {'model.residual': True}  # G = x + D(x), the configs' default
 VARIANTS = {
-    'paper G (demo)': ({}, {}),
-    'residual G': ({'model.residual': True}, {'model.residual': True}),
-    'residual G + identity 10': ({'model.residual': True},
-                                 {'model.residual': True,
-                                  'model.identity_weight': 10.0}),
-    'identity 10': ({}, {'model.identity_weight': 10.0}),
-    'eq. 2 L1 weight 50': ({'model.l1_weight': 50.0}, {}),
+    'paper G (demo)': (PAPER, PAPER),
+    'residual G': (RESIDUAL, RESIDUAL),
+    'residual G + identity 10': (RESIDUAL,
+                                 dict(RESIDUAL,
+                                      **{'model.identity_weight': 10.0})),
+    'identity 10': (PAPER, dict(PAPER, **{'model.identity_weight': 10.0})),
+    'eq. 2 L1 weight 50': (dict(PAPER, **{'model.l1_weight': 50.0}), PAPER),
     "paper's 64-channel 9-block G": (
-        {'model.generator.base_channels': 64,
-         'model.generator.num_blocks': 9},
-        {'model.generator.base_channels': 64,
-         'model.generator.num_blocks': 9}),
-    'twice the epochs': ({'train_cfg.max_epochs': 16},
-                         {'train_cfg.max_epochs': 20}),
-    'residual G, eq. 3 L1 weight 50': ({'model.residual': True},
-                                       {'model.residual': True,
-                                        'model.l1_weight': 50.0}),
-    'residual G, 3x eq. 3 epochs': ({'model.residual': True},
-                                    {'model.residual': True,
-                                     'train_cfg.max_epochs': 30}),
+        dict(PAPER, **{'model.generator.base_channels': 64,
+                       'model.generator.num_blocks': 9}),
+        dict(PAPER, **{'model.generator.base_channels': 64,
+                       'model.generator.num_blocks': 9})),
+    'twice the epochs': (dict(PAPER, **{'train_cfg.max_epochs': 16}),
+                         dict(PAPER, **{'train_cfg.max_epochs': 20})),
+    'residual G, eq. 3 L1 weight 50': (
+        RESIDUAL, dict(RESIDUAL, **{'model.l1_weight': 50.0})),
+    'residual G, 3x eq. 3 epochs': (
+        RESIDUAL, dict(RESIDUAL, **{'train_cfg.max_epochs': 30})),
 }
 
 

@@ -3,7 +3,7 @@
 # reals against G's pseudo-normals (the paper's eq. 3 has the term; the
 # default loop fine-tunes G with L1 + the detection loss only). A knob of
 # configs/cgan/README.md's generator study.
-_base_ = './granet_retinanet-dagger_r18_fpn-p2_1xb8-10e-alt2-2_' \
+_base_ = './granet_retinanet-dagger_r18_fpn-p2_1xb8-8e-alt2-2_' \
     'mini-rsna-align-syn.py'
 
 adversarial_weight = 1.0

@@ -1,5 +1,5 @@
 # Table 2's Mask R-CNN + align at mini scale: ResNet18 (random init), 128
-# px, the mini recipe (AdamW, cosine, 10 epochs); run in the holdout
+# px, the mini recipe (AdamW, cosine, 8 epochs); run in the holdout
 # setting (MMGRANET_SETTING=holdout60).
 _base_ = [
     'mmdet::_base_/models/mask-rcnn_r50_fpn.py',
@@ -30,7 +30,7 @@ test_dataloader = dict(dataset=dict(pipeline=_base_.align_test_pipeline))
 val_evaluator = dict(iou_thrs=(0.4, 0.5, 0.6), no_fn=True)
 test_evaluator = val_evaluator
 
-max_epochs = 10
+max_epochs = 8
 train_cfg = dict(max_epochs=max_epochs, val_interval=max_epochs)
 param_scheduler = [
     dict(type='LinearLR', start_factor=0.01, by_epoch=False, begin=0,

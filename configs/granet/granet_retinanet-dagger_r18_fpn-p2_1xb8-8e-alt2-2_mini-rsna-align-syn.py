@@ -2,7 +2,7 @@
 # augmentation, alternating 2:2) on mini-RSNA at 128 px with the mini
 # RetinaNet† (ResNet18, random init, AdamW) and the small Abn2Nor generator
 # (32 channels, 6 blocks, at 128 px as trained). The detector trains its
-# 10 epochs, as the mini RetinaNet† does, G 10 in between (20 in all).
+# 8 epochs, as the mini RetinaNet† does, G 8 in between (16 in all).
 # `make demo` runs it after the stages it reads (WORK_ROOT/<setting>/, see
 # configs/_base_/datasets/rsna_detection.py).
 #
@@ -10,7 +10,7 @@
 # (granet_retinanet-dagger_seresnext101_..._rsna-align-syn.py) with the
 # mini generator; the detector, data and recipe are the mini RetinaNet†'s.
 _base_ = '../retinanet/' \
-    'retinanet-dagger_r18_fpn-p2_1xb8-10e_mini-rsna-align-syn.py'
+    'retinanet-dagger_r18_fpn-p2_1xb8-8e_mini-rsna-align-syn.py'
 
 # ======================= Frequently modified parameters =====================
 schedule = '2:2'  # detector n epochs, then G m epochs; or 'joint'
@@ -19,7 +19,7 @@ abn2nor_checkpoint = _base_.artifact_root + 'abn2nor/epoch_10.pth'
 generator = dict(type='mmagic.ResnetGenerator', in_channels=1,
                  out_channels=1, base_channels=32, num_blocks=6)
 generator_size = 128
-residual_generator = False  # as the Abn2Nor config's model.residual
+residual_generator = True  # as the Abn2Nor config's model.residual
 attention = dict(mode='residual', norm='none')
 # ======================= Possible modified parameters =======================
 recon_weight = 1.0

@@ -1,7 +1,7 @@
 # Table 2's "Mask R-CNN + align + attn" at mini scale: GRANet around the
 # mini Mask R-CNN with the small Abn2Nor generator, 2:2, the detector 10
 # epochs; run in the holdout setting (MMGRANET_SETTING=holdout60).
-_base_ = '../mask_rcnn/mask-rcnn_r18_fpn_1xb8-10e_mini-rsna-align.py'
+_base_ = '../mask_rcnn/mask-rcnn_r18_fpn_1xb8-8e_mini-rsna-align.py'
 
 schedule = '2:2'
 abn2nor_checkpoint = _base_.artifact_root + 'abn2nor/epoch_10.pth'
@@ -14,7 +14,7 @@ model = dict(
     generator=generator,
     generator_checkpoint=abn2nor_checkpoint,
     generator_size=128,
-    residual_generator=False)  # as the Abn2Nor config's model.residual
+    residual_generator=True)  # as the Abn2Nor config's model.residual
 
 train_pipeline = [
     _base_.load, _base_.annotations, _base_.align, _base_.generator_target,

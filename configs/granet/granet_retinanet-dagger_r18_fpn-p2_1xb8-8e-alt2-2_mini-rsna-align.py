@@ -1,6 +1,6 @@
 # Table 1 "+ align + attn" at mini scale: GRANet without pseudo-abnormal
 # augmentation.
-_base_ = './granet_retinanet-dagger_r18_fpn-p2_1xb8-10e-alt2-2_' \
+_base_ = './granet_retinanet-dagger_r18_fpn-p2_1xb8-8e-alt2-2_' \
     'mini-rsna-align-syn.py'
 
 train_pipeline = [
