@@ -42,6 +42,10 @@ def parse_args(argv=None):
                         '1024 px RSNA-layout dataset (24 patients), a few '
                         'iterations per training stage (--preset rsna: '
                         'the full-resolution path on a CPU)')
+    parser.add_argument('--until', metavar='STAGE',
+                        help='run only this stage and the stages it '
+                        'depends on (e.g. abn2nor: the artifacts of a '
+                        'setting without its detectors)')
     parser.add_argument('--dry-run', action='store_true',
                         help='print the stages and commands only')
     return parser.parse_args(argv)
@@ -115,6 +119,9 @@ def main(argv=None) -> int:
                       # a smaller mini-RSNA gets a proportional holdout
                       holdout=max(1, args.num_patients // 5)
                       if args.num_patients else None)
+    if args.until:
+        run.run(run.needed_for(args.until))
+        return 0
     run.run(STAGES)
     if not args.dry_run:
         report(run)

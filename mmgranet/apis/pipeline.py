@@ -575,6 +575,22 @@ class PipelineRun:
             resume_dir=self.fill('{art}' + stage.name, stage)[0]
             if stage.train else None)
 
+    @staticmethod
+    def needed_for(name: str, stages=STAGES) -> Tuple[Stage, ...]:
+        """``name`` and every stage it depends on, in table order."""
+        by_name = {s.name: s for s in stages}
+        if name not in by_name:
+            raise SystemExit(f'no stage {name!r}; stages: '
+                             f'{", ".join(by_name)}')
+        todo, keep = [name], set()
+        while todo:
+            n = todo.pop()
+            if n in keep or n not in by_name:
+                continue
+            keep.add(n)
+            todo += list(by_name[n].after)
+        return tuple(s for s in stages if s.name in keep)
+
     def run(self, stages=STAGES) -> None:
         if not self.preset.get('generate') and \
                 not osp.exists(self.data + 'stage_2_train_labels.csv'):

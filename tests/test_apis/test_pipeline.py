@@ -132,3 +132,11 @@ def test_config_override_by_list_index_is_gone():
     """Configs are reached by name: no stage overrides a list entry."""
     for stage in runner.STAGES:
         assert not any('.pipeline.' in w for w in stage.command), stage.name
+
+
+def test_until_runs_a_stage_and_what_it_needs():
+    names = [s.name for s in runner.PipelineRun.needed_for('abn2nor')]
+    assert names == ['data', 'splits', 'reference', 'aligner', 'align',
+                     'pairs', 'realistic', 'targets', 'abn2nor']
+    with pytest.raises(SystemExit, match='no stage'):
+        runner.PipelineRun.needed_for('nothing')

@@ -51,10 +51,14 @@ TABLE3 = ['1:1', '2:2', '5:1', 'joint']
 # how the residual weights the features (ResidualAttentionNeck); chosen on
 # the validation patients (val AP at its own best cut-off), reported on test
 ATTENTION = [
-    ('F * (1 + A)', {}),
-    ('F * A', {'model.attention.mode': 'multiply'}),
-    ('F * (1 + A / max A)', {'model.attention.norm': 'max'}),
+    ('F * (1 + A)', {'model.attention.mode': 'residual',
+                     'model.attention.norm': 'none'}),
+    ('F * A', {'model.attention.mode': 'multiply',
+               'model.attention.norm': 'none'}),
+    ('F * (1 + A / max A)', {'model.attention.mode': 'residual',
+                             'model.attention.norm': 'max'}),
     ('F * (1 + gamma_l A), gamma learnt', {
+        'model.attention.mode': 'residual', 'model.attention.norm': 'none',
         'model.attention.learnable_gamma': True}),
 ]
 
@@ -184,15 +188,15 @@ def main():
                  for s in args.schedules]
     if 'attention' in args.tables:
         rows += [('attention', name, GRA + '-align-syn.py', opts,
-                  ('F * (1 + A)', ) if opts else (), args.attention_seeds)
+                  ('F * (1 + A)', ) if name != ATTENTION[0][0] else (),
+                  args.attention_seeds)
                  for name, opts in ATTENTION]
     jobs, keys = [], []
     threads = max(1, (os.cpu_count() or 2) // args.jobs) \
         if args.jobs > 1 else None
     for table, name, config, opts, _, seeds in rows:
-        # table 3's 2:2 and the default attention are table 1's GRANet row
-        if (table == '3' and opts.get('train_cfg.schedule') == '2:2') or \
-                (table == 'attention' and not opts):
+        # table 3's 2:2 is table 1's GRANet row: one run
+        if table == '3' and opts.get('train_cfg.schedule') == '2:2':
             slug = osp.join('table1', 'align-attn-syn-granet')
         else:
             slug = osp.join(f'table{table}',
