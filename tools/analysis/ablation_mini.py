@@ -48,6 +48,16 @@ TABLE1 = [
      ('+ align + syn', '+ align + attn')),
 ]
 TABLE3 = ['1:1', '2:2', '5:1', 'joint']
+# table 2 (Mask R-CNN, the holdout setting, TP / (TP + FP) at IoU 0.4, 0.5,
+# 0.6: images with boxes but no prediction left out)
+TABLE2 = [
+    ('Mask R-CNN + align',
+     'configs/mask_rcnn/mask-rcnn_r18_fpn_1xb8-8e_mini-rsna-align.py', ()),
+    ('Mask R-CNN + align + attn',
+     'configs/granet/granet_mask-rcnn_r18_fpn_1xb8-8e-alt2-2_mini-rsna-'
+     'align.py', ('Mask R-CNN + align', )),
+]
+NO_FN_TABLES = ('2', )
 # how the residual weights the features (ResidualAttentionNeck); chosen on
 # the validation patients (val AP at its own best cut-off), reported on test
 ATTENTION = [
@@ -63,7 +73,8 @@ ATTENTION = [
 ]
 
 
-def run_one(name, config, opts, seed, out_dir, env, threads=None):
+def run_one(name, config, opts, seed, out_dir, env, threads=None,
+            no_fn=False):
     """Train, predict validation and test patients, score; cached."""
     result_path = osp.join(out_dir, 'result.json')
     if osp.exists(result_path):
@@ -97,7 +108,7 @@ def run_one(name, config, opts, seed, out_dir, env, threads=None):
         if proc.returncode != 0:
             raise SystemExit(f'{name}, seed {seed} failed; see '
                              f'{out_dir}/run.log:\n{log[-3000:]}')
-    result = score(out_dir, env)
+    result = score(out_dir, env, no_fn=no_fn)
     with atomic_write(result_path) as f:
         json.dump(result, f)
     print(f'[{name}, seed {seed}] test AP {result["AP"]:.4f} at the '
@@ -105,7 +116,7 @@ def run_one(name, config, opts, seed, out_dir, env, threads=None):
     return result
 
 
-def score(out_dir: str, env: dict) -> dict:
+def score(out_dir: str, env: dict, no_fn: bool = False) -> dict:
     data, setting = env['MMGRANET_DATA_ROOT'], env['MMGRANET_SETTING']
     _, *val = load_for_scoring(
         osp.join(data, 'stage_2_train_labels.csv'),
@@ -113,7 +124,7 @@ def score(out_dir: str, env: dict) -> dict:
         osp.join(data, 'splits', f'{setting}_val.txt'))
     pids, *test = load_for_scoring(osp.join(data, 'test_labels.csv'),
                                    osp.join(out_dir, 'test.csv'))
-    r = heldout_ap(tuple(val), tuple(test), num_samples=0)
+    r = heldout_ap(tuple(val), tuple(test), num_samples=0, no_fn=no_fn)
     r['image_scores'] = [None if np.isnan(v) else float(v)
                          for v in r['image_scores']]
     r['patients'] = pids
@@ -155,7 +166,9 @@ def main():
     parser.add_argument('--table3-seeds', type=int, nargs='+',
                         default=[0, 1, 2])
     parser.add_argument('--tables', nargs='+', default=['1', '3'],
-                        choices=['1', '3', 'attention'])
+                        choices=['1', '2', '3', 'attention'])
+    parser.add_argument('--holdout-setting', default='holdout60',
+                        help="table 2's setting")
     parser.add_argument('--attention-seeds', type=int, nargs='+',
                         default=[0, 1])
     parser.add_argument('--schedules', nargs='+', default=TABLE3)
@@ -173,10 +186,16 @@ def main():
     env = dict(MMGRANET_DATA_ROOT=args.data_root.rstrip('/') + '/',
                MMGRANET_WORK_ROOT=args.work_root.rstrip('/') + '/',
                MMGRANET_SETTING=args.setting)
-    abn2nor = osp.join(args.work_root, args.setting, 'abn2nor')
-    if not osp.isdir(osp.join(REPO, abn2nor)):
-        raise SystemExit(f'{abn2nor}: no Abn2Nor stage; run `make demo` '
-                         'first (it makes every input of the ablations)')
+    settings = [args.setting] + ([args.holdout_setting]
+                                 if '2' in args.tables else [])
+    for setting in settings:
+        abn2nor = osp.join(args.work_root, setting, 'abn2nor')
+        if not osp.isdir(osp.join(REPO, abn2nor)):
+            raise SystemExit(
+                f'{abn2nor}: no Abn2Nor stage; run `make demo` (setting '
+                f'fold0) or tools/run_pipeline.py --setting {setting} '
+                '--until abn2nor first (they make every input of the '
+                'ablations)')
 
     rows = []  # (table, name, config, opts, compare, seeds)
     if '1' in args.tables:
@@ -186,6 +205,8 @@ def main():
                   {'train_cfg.schedule': s}, ('schedule 2:2', )
                   if s != '2:2' else (), args.table3_seeds)
                  for s in args.schedules]
+    if '2' in args.tables:
+        rows += [('2', n, c, {}, cmp, args.seeds) for n, c, cmp in TABLE2]
     if 'attention' in args.tables:
         rows += [('attention', name, GRA + '-align-syn.py', opts,
                   ('F * (1 + A)', ) if name != ATTENTION[0][0] else (),
@@ -195,6 +216,8 @@ def main():
     threads = max(1, (os.cpu_count() or 2) // args.jobs) \
         if args.jobs > 1 else None
     for table, name, config, opts, _, seeds in rows:
+        row_env = dict(env, MMGRANET_SETTING=args.holdout_setting) \
+            if table == '2' else env
         # table 3's 2:2 is table 1's GRANet row: one run
         if table == '3' and opts.get('train_cfg.schedule') == '2:2':
             slug = osp.join('table1', 'align-attn-syn-granet')
@@ -204,8 +227,8 @@ def main():
         for seed in seeds:
             keys.append((table, name, seed))
             jobs.append((name, config, opts, seed,
-                         osp.join(args.out, slug, f'seed{seed}'), env,
-                         threads))
+                         osp.join(args.out, slug, f'seed{seed}'), row_env,
+                         threads, table in NO_FN_TABLES))
     if args.report:
         done = {j[4]: json.load(open(osp.join(j[4], 'result.json')))
                 for j in jobs if osp.exists(osp.join(j[4], 'result.json'))}
@@ -225,7 +248,9 @@ def main():
           '(seeds and test patients resampled)')
     summary = {}
     for table in args.tables:
-        print(f'\nTable {table}\n')
+        print(f'\nTable {table}' + (
+            f' (setting {args.holdout_setting}; TP / (TP + FP) at IoU 0.4, '
+            '0.5, 0.6)' if table in NO_FN_TABLES else '') + '\n')
         print('| variant | seeds | test AP | AP@0.4 | raw AP | optimistic AP'
               ' | vs baseline | vs the row without it | val AP (chooses) |')
         print('| --- | --- | --- | --- | --- | --- | --- | --- | --- |')
