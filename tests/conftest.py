@@ -68,18 +68,28 @@ def mini_rsna_copy(mini_rsna, tmp_path):
 
 
 def save_generator_checkpoint(path: str, base_channels: int = 32,
-                              num_blocks: int = 6, seed: int = 0) -> str:
-    """An Abn2Nor-style checkpoint (``generator.*`` keys) of a fresh G."""
+                              num_blocks: int = 6, seed: int = 0,
+                              residual: bool = True) -> str:
+    """An Abn2Nor-style checkpoint (``generator.*`` keys) of a fresh G:
+    a ResidualGenerator as the configs' default (``residual=False``: the
+    paper's plain CycleGAN generator). The residual's last layer keeps its
+    random initialisation, so G is not the identity and |x - G(x)| is not
+    zero."""
     import torch
     from mmengine.registry import init_default_scope
 
     from mmgranet.registry import MODELS
     init_default_scope('mmgranet')
     torch.manual_seed(seed)
-    g = MODELS.build(dict(type='mmagic.ResnetGenerator', in_channels=1,
-                          out_channels=1, base_channels=base_channels,
-                          num_blocks=num_blocks))
-    g.init_weights()
+    plain = dict(type='mmagic.ResnetGenerator', in_channels=1,
+                 out_channels=1, base_channels=base_channels,
+                 num_blocks=num_blocks)
+    if residual:
+        g = MODELS.build(dict(type='ResidualGenerator', generator=plain))
+        g.residual.init_weights()  # not zeroed: a G that changes x
+    else:
+        g = MODELS.build(plain)
+        g.init_weights()
     state = {f'generator.{k}': v for k, v in g.state_dict().items()}
     torch.save(dict(meta=dict(epoch=1), state_dict=state), path)
     return path

@@ -218,8 +218,10 @@ def main():
     for table, name, config, opts, _, seeds in rows:
         row_env = dict(env, MMGRANET_SETTING=args.holdout_setting) \
             if table == '2' else env
-        # table 3's 2:2 is table 1's GRANet row: one run
-        if table == '3' and opts.get('train_cfg.schedule') == '2:2':
+        # table 3's 2:2 and the attention table's default, F * (1 + A),
+        # are table 1's GRANet row: one run
+        if (table == '3' and opts.get('train_cfg.schedule') == '2:2') or \
+                (table == 'attention' and name == ATTENTION[0][0]):
             slug = osp.join('table1', 'align-attn-syn-granet')
         else:
             slug = osp.join(f'table{table}',

@@ -82,7 +82,8 @@ def main():
         back = rows.get(f'roundtrip_{name}')
         print(f'| {label} | {np.mean(rows[name]):.4f} | '
               f'{np.min(rows[name]):.4f} | '
-              f'{np.min(back) if back else float("nan"):.4f} |')
+              + (f'{np.min(back):.4f} |' if back else
+                 'not measured (forward only) |'))
     print(json.dumps(dict(
         boxes=len(rows['new']),
         roundtrip_iou_min=round(float(np.min(rows['roundtrip_new'])), 6),

@@ -30,6 +30,9 @@ def build_mini(**overrides):
     model = MODELS.build(cfg)
     model.detector.init_weights()
     model.generator.init_weights()
+    if hasattr(model.generator, 'residual'):
+        # the residual G starts as the identity: give it a random change
+        model.generator.residual.init_weights()
     return model
 
 
@@ -96,6 +99,11 @@ def test_generator_checkpoint(tmp_path):
                                       base_channels=16, num_blocks=2)
     with pytest.raises(InputError, match='does not match'):
         model.load_generator(wrong)
+    # the paper's plain G into the (default) residual G: named, not loaded
+    plain = save_generator_checkpoint(str(tmp_path / 'plain.pth'),
+                                      residual=False)
+    with pytest.raises(InputError, match='residual_generator'):
+        model.load_generator(plain)
     torch.save(dict(state_dict=dict(w=torch.zeros(1))),
                str(tmp_path / 'other.pth'))
     with pytest.raises(InputError, match='not a PseudoNormalGAN'):
@@ -202,7 +210,8 @@ def test_adversarial_term_in_the_generator_phase(tmp_path):
     cfg = Config.fromfile(name)
     gan = MODELS.build(dict(
         type='PseudoNormalGAN', generator=cfg.model.generator,
-        discriminator=cfg.model.discriminator))
+        discriminator=cfg.model.discriminator,
+        residual=cfg.model.residual_generator))
     gan.init_weights()
     ckpt = str(tmp_path / 'abn2nor.pth')
     torch.save(dict(state_dict=gan.state_dict()), ckpt)
