@@ -140,12 +140,13 @@ def test_frozen_phases_and_resume(pipeline_env, tmp_path):
     e3 = load_state(osp.join(work, 'epoch_3.pth'))
     assert same(e2, e3, 'generator.') and not same(e2, e3, 'detector.')
 
-    # test: a Kaggle submission in original pixels and the pictures
-    # (x with boxes | G(x) | residual)
+    # test on the setting's validation patients: a Kaggle submission in
+    # original pixels and the pictures (x with boxes | G(x) | residual)
     submission = str(tmp_path / 'submission.csv')
     out = run_tool([sys.executable, 'tools/test.py', config,
                     osp.join(work, 'epoch_3.pth'), '--work-dir', work,
-                    '--out', submission, '--show-dir', 'vis'])
+                    '--split', 'val', '--out', submission,
+                    '--show-dir', 'vis'])
     assert 'rsna/AP' in out
     rows = read_submission(submission)
     val = read_split_file(osp.join(pipeline_env['data_root'], 'splits',
