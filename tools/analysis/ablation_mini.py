@@ -171,6 +171,11 @@ def main():
                         help="table 2's setting")
     parser.add_argument('--attention-seeds', type=int, nargs='+',
                         default=[0, 1])
+    parser.add_argument('--attention-variants', nargs='+', metavar='NAME',
+                        choices=[name for name, _ in ATTENTION],
+                        default=[name for name, _ in ATTENTION],
+                        help='a subset of the attention table (default: '
+                        'all of them)')
     parser.add_argument('--schedules', nargs='+', default=TABLE3)
     parser.add_argument('--jobs', type=int, default=1,
                         help='runs in parallel (each with '
@@ -211,7 +216,9 @@ def main():
         rows += [('attention', name, GRA + '-align-syn.py', opts,
                   ('F * (1 + A)', ) if name != ATTENTION[0][0] else (),
                   args.attention_seeds)
-                 for name, opts in ATTENTION]
+                 for name, opts in ATTENTION
+                 if name in args.attention_variants or
+                 name == ATTENTION[0][0]]
     jobs, keys = [], []
     threads = max(1, (os.cpu_count() or 2) // args.jobs) \
         if args.jobs > 1 else None
