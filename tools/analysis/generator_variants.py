@@ -16,8 +16,8 @@ paper's 64-channel 9-block G; twice the epochs.
 import argparse
 import json
 import os
-import re
 import os.path as osp
+import re
 import subprocess
 import sys
 import time
