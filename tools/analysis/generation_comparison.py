@@ -44,7 +44,7 @@ from mmgranet.fileio import atomic_write
 
 CONFIGS = dict(
     granet='configs/cgan/abn2nor_resnet6-32c_1xb4-10e_mini-rsna.py',
-    granet_n2a='configs/cgan/nor2abn_resnet6-32c_1xb4-10e_mini-rsna.py',
+    granet_n2a='configs/cgan/nor2abn_resnet6-32c_1xb4-2e_mini-rsna.py',
     cyclegan='configs/cyclegan/cyclegan_resnet6-32c_1xb4-20e_mini-rsna.py',
     unit='configs/unit/unit_res3-32c_1xb4-20e_mini-rsna.py')
 METHODS = ('GRANet cGAN', 'CycleGAN', 'UNIT')
@@ -181,8 +181,12 @@ def main():
     parser.add_argument('--work-root', default='work_dirs/pipeline_mini/')
     parser.add_argument('--setting', default='fold0')
     parser.add_argument('--detector', nargs=2, metavar=('CONFIG', 'CKPT'),
-                        help='a detector trained on real images (default: '
-                        "make demo's baseline)")
+                        help='a detector trained on real (aligned) images; '
+                        "default: make demo's baseline RetinaNet†")
+    parser.add_argument('--cutoff', type=float,
+                        help="the detector's score cut-off, chosen on "
+                        'validation patients (default: the one tools/'
+                        "rsna_score.py chose for make demo's baseline)")
     parser.add_argument('--device', help='default: cuda when available')
     parser.add_argument('--out', default='work_dirs/generation_comparison')
     parser.add_argument('--figure', help='default OUT/generation.png')
@@ -198,11 +202,19 @@ def main():
     detector = args.detector or (
         'configs/retinanet/retinanet-dagger_r18_fpn-p2_1xb8-8e_'
         'mini-rsna.py', osp.join(art, 'baseline', 'epoch_8.pth'))
-    detect, cutoff = None, 0.5
+    detect, cutoff = None, args.cutoff
+    if args.detector and not osp.exists(detector[1]):
+        raise SystemExit(f'{detector[1]}: no such detector checkpoint')
     if osp.exists(detector[1]):
         detect = load_detector(*detector, device=args.device)
         scores = osp.join(art, 'scores', 'baseline.json')
-        if osp.exists(scores):
+        if cutoff is None and args.detector:
+            raise SystemExit('--detector needs --cutoff (its score cut-off '
+                             'chosen on validation patients)')
+        if cutoff is None:
+            if not osp.exists(scores):
+                raise SystemExit(f'{scores}: no validation-chosen cut-off '
+                                 "for make demo's baseline; pass --cutoff")
             with open(scores) as f:
                 cutoff = json.load(f)['score_thr']
     cases = list(held_out_cases(data, art, 'test', with_lesions=True))
