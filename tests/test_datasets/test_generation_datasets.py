@@ -37,7 +37,7 @@ def test_unpaired_domains_of_the_training_patients(pipeline_env):
 
 
 def test_normal_to_abnormal_triples(pipeline_env):
-    ds = build('cgan/nor2abn_resnet6-32c_1xb4-10e_mini-rsna.py')
+    ds = build('cgan/nor2abn_resnet6-32c_1xb4-2e_mini-rsna.py')
     train = set(read_split_file(osp.join(pipeline_env['data_root'],
                                          'splits', 'fold0_train.txt')))
     classes = read_rsna_class_info(osp.join(
