@@ -102,3 +102,5 @@ def test_names_missing_inputs(tmp_path):
     proc = run('--work-root', str(tmp_path), '--setting', 'fold0')
     assert proc.returncode != 0
     assert 'no eq. 3 targets' in proc.stderr
+    proc = run('--detector', 'a.py', 'a.pth')
+    assert proc.returncode != 0 and '--detector needs --cutoff' in proc.stderr

@@ -193,6 +193,9 @@ def main():
     parser.add_argument('--out', default='work_dirs/generation_comparison')
     parser.add_argument('--figure', help='default OUT/generation.png')
     args = parser.parse_args()
+    if args.detector and args.cutoff is None:
+        parser.error('--detector needs --cutoff (its score cut-off chosen '
+                     'on validation patients)')
     data = args.data_root.rstrip('/') + '/'
     art = osp.join(args.work_root, args.setting) + '/'
     env = dict(MMGRANET_DATA_ROOT=data,
@@ -204,15 +207,12 @@ def main():
     detector = args.detector or (
         'configs/retinanet/retinanet-dagger_r18_fpn-p2_1xb8-8e_'
         'mini-rsna.py', osp.join(art, 'baseline', 'epoch_8.pth'))
-    detect, cutoff = None, args.cutoff
     if args.detector and not osp.exists(detector[1]):
         raise SystemExit(f'{detector[1]}: no such detector checkpoint')
+    detect, cutoff = None, args.cutoff
     if osp.exists(detector[1]):
         detect = load_detector(*detector, device=args.device)
         scores = osp.join(art, 'scores', 'baseline.json')
-        if cutoff is None and args.detector:
-            raise SystemExit('--detector needs --cutoff (its score cut-off '
-                             'chosen on validation patients)')
         if cutoff is None:
             if not osp.exists(scores):
                 raise SystemExit(f'{scores}: no validation-chosen cut-off '
