@@ -14,6 +14,7 @@ from mmengine.runner import load_checkpoint
 
 from mmgranet.apis import align_dataset
 from mmgranet.apis.generator_inference import default_device
+from mmgranet.fileio import check_checkpoint
 from mmgranet.registry import MODELS
 
 
@@ -37,6 +38,9 @@ def main():
     cfg.model.perceptual = dict(cfg.model.get('perceptual') or {},
                                 weight=0.0)
     model = MODELS.build(cfg.model)
+    check_checkpoint(args.checkpoint, 'aligner checkpoint',
+                     'made by the aligner stage: tools/train.py '
+                     'configs/aligner/stn_*.py')
     load_checkpoint(model, args.checkpoint, map_location='cpu')
     model.to(args.device or default_device())
     counts = align_dataset(model, args.data_root, args.out,

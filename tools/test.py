@@ -2,13 +2,16 @@
 import argparse
 import os
 import os.path as osp
+import sys
 
 from mmdet.evaluation import DumpDetResults
 from mmengine.config import Config, DictAction
 from mmengine.registry import RUNNERS
 from mmengine.runner import Runner
 
+from mmgranet.apis.config_inputs import check_config_inputs
 from mmgranet.evaluation import DumpRSNASubmission
+from mmgranet.fileio import InputError, check_checkpoint
 from mmgranet.utils import init_cpu_dist_if_needed
 
 
@@ -78,6 +81,9 @@ def main():
             not args.out.endswith(('.csv', '.pkl', '.pickle')):
         raise SystemExit(f'--out {args.out}: expected .csv, .pkl or .pickle')
 
+    check_config_inputs(cfg, args.config, loaders=('test_dataloader', ),
+                        model=False)
+    check_checkpoint(args.checkpoint, 'checkpoint to test')
     init_cpu_dist_if_needed(args.launcher)
     runner = (Runner.from_cfg(cfg) if 'runner_type' not in cfg
               else RUNNERS.build(cfg))
@@ -91,4 +97,7 @@ def main():
 
 
 if __name__ == '__main__':
-    main()
+    try:
+        main()
+    except InputError as e:  # bad input: the message, not a traceback
+        sys.exit(f'error: {e}')

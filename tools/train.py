@@ -2,12 +2,15 @@
 import argparse
 import os
 import os.path as osp
+import sys
 
 from mmengine.config import Config, DictAction
 from mmengine.registry import RUNNERS
 from mmengine.runner import Runner
 
+from mmgranet.apis.config_inputs import check_config_inputs
 from mmgranet.engine.optimizers import enable_amp
+from mmgranet.fileio import InputError, check_checkpoint
 from mmgranet.utils import init_cpu_dist_if_needed
 
 
@@ -74,6 +77,11 @@ def main():
         cfg.resume = True
         cfg.load_from = args.resume
 
+    # every file it reads, before anything is built: one clear message
+    check_config_inputs(cfg, args.config)
+    if cfg.get('load_from'):
+        check_checkpoint(cfg.load_from, 'checkpoint to start from')
+
     init_cpu_dist_if_needed(args.launcher)
     runner = (Runner.from_cfg(cfg) if 'runner_type' not in cfg
               else RUNNERS.build(cfg))
@@ -81,4 +89,7 @@ def main():
 
 
 if __name__ == '__main__':
-    main()
+    try:
+        main()
+    except InputError as e:  # bad input: the message, not a traceback
+        sys.exit(f'error: {e}')

@@ -1,4 +1,5 @@
 from .atomic import atomic_write
+from .checkpoint import check_checkpoint, read_checkpoint
 from .dicom import read_dicom, read_dicom_header, voi_window, write_dicom
 from .errors import InputError, Problems
 from .rsna_class_info import RSNA_IMAGE_CLASSES, read_rsna_class_info
@@ -8,9 +9,10 @@ from .submission import (SUBMISSION_HEADER, format_prediction_string,
                          read_submission, write_submission)
 
 __all__ = [
-    'atomic_write', 'format_prediction_string', 'InputError', 'Problems',
-    'read_dicom', 'read_dicom_header', 'read_rsna_class_info',
-    'read_rsna_labels', 'read_split_file', 'read_submission',
+    'atomic_write', 'check_checkpoint', 'format_prediction_string',
+    'InputError', 'Problems', 'read_checkpoint', 'read_dicom',
+    'read_dicom_header', 'read_rsna_class_info', 'read_rsna_labels',
+    'read_split_file', 'read_submission',
     'RSNA_IMAGE_CLASSES', 'RSNA_LABELS_HEADER', 'SUBMISSION_HEADER',
     'voi_window', 'write_dicom', 'write_submission'
 ]

@@ -1,5 +1,4 @@
 import copy
-import os.path as osp
 from contextlib import contextmanager, nullcontext
 from typing import Dict, Optional, Tuple
 
@@ -9,9 +8,8 @@ import torch.nn.functional as F
 from mmdet.models.detectors import BaseDetector
 from mmengine.model import is_model_wrapper
 from mmengine.optim import OptimWrapperDict
-from mmengine.runner.checkpoint import _load_checkpoint
 
-from mmgranet.fileio import InputError
+from mmgranet.fileio import InputError, read_checkpoint
 from mmgranet.registry import MODELS
 from ..generators import build_generator
 
@@ -178,13 +176,10 @@ class GRANet(BaseDetector):
         self._is_init = True
 
     def load_generator(self, checkpoint: str) -> None:
-        if not checkpoint.startswith(('http://', 'https://')) and \
-                not osp.isfile(checkpoint):
-            raise InputError(
-                f'{checkpoint}: no such Abn2Nor checkpoint. It is made by '
-                'the Abn2Nor stage (tools/train.py configs/cgan/abn2nor_*.py'
-                '; make demo runs it on mini-RSNA)')
-        ckpt = _load_checkpoint(checkpoint, map_location='cpu')
+        ckpt = read_checkpoint(
+            checkpoint, 'Abn2Nor checkpoint',
+            'made by the Abn2Nor stage: tools/train.py '
+            'configs/cgan/abn2nor_*.py; make demo runs it on mini-RSNA')
         state = ckpt.get('state_dict', ckpt)
         weights = {k[len('generator.'):]: v for k, v in state.items()
                    if k.startswith('generator.')}
