@@ -28,7 +28,9 @@ def main():
     args = parser.parse_args()
     generate = load_image_generator(args.config, args.checkpoint,
                                     device=args.device,
-                                    batch_size=args.batch_size)
+                                    batch_size=args.batch_size,
+                                    # eq. 3's target is the cGAN's image
+                                    full_size='output')
     src = osp.join(args.input_root, 'stage_2_train_images')
     dst = osp.join(args.out, 'stage_2_train_images')
     os.makedirs(dst, exist_ok=True)

@@ -1,19 +1,29 @@
-"""Does the residual |x - G(x)| point at the lesions? Measured against
-mini-RSNA's ground truth, per patient and averaged.
+"""Does the residual |x - G(x)| point at the lesions, and does G remove
+them? Measured against mini-RSNA's ground truth, per patient and averaged,
+with the floor and the ceiling beside every G through the same code.
 
 For the patients of a split in the setting's aligned frame (default: the
 held-out test patients, which no G has seen) and a G checkpoint (an
 Abn2Nor checkpoint, or a GRANet one with the Abn2Nor config: the G it
-fine-tuned):
+fine-tuned), or an oracle G (``--oracle identity``: G(x) = x;
+``--oracle twin``: G(x) = x's true normal twin; no config then):
 
 - on "Lung Opacity" patients: the pixel AUROC of the residual for the
   lesion boxes and for the true lesion pixels (where x differs from its
   normal twin), the share of the residual's mass inside the boxes, the
-  mean residual inside / outside the boxes (grey levels);
+  mean residual inside / outside the boxes, the signed mean change
+  G(x) - x inside the boxes (negative: G removed brightness, as a
+  pseudo-normal must; positive: G highlighted the lesion) and the L1 of
+  G(x) to the true twin inside / outside the boxes (grey levels);
 - on patients without lesions: the mean residual (ideal: 0, G the
   identity on normal images);
-- the same for the ideal residual |x - true twin|, and on the training
-  split also for I_b alone and eq. 3's target G_realistic(I_b(x)).
+- every row beside the floor (the identity G) and the ceiling (the true
+  twin), and on the training split also I_b alone and eq. 3's target
+  G_realistic(I_b(x)).
+
+G runs at its own size; back at the image's size its output is x plus its
+change, upsampled (``load_translator``'s ``full_size='change'``), so the
+residual is the one GRANet's attention sees and the identity scores 0.
 
 Prints a markdown table (means over patients), writes per-patient rows
 (--out) and a picture grid (--pictures: x with its boxes, G(x), the
@@ -29,11 +39,15 @@ import numpy as np
 
 from mmgranet.apis import load_image_generator
 from mmgranet.apis.twin_cases import box_mask, held_out_cases
-from mmgranet.evaluation.functional import residual_localisation
+from mmgranet.evaluation.functional import pseudo_normal_scores
 from mmgranet.fileio import atomic_write, read_dicom
 
 KEYS = ('auroc_boxes', 'auroc_lesion', 'share_in_boxes', 'mean_in',
-        'mean_out')
+        'mean_out', 'signed_in', 'l1_twin_in', 'l1_twin_out')
+G = 'G(x)'
+FLOOR = 'floor: identity G(x) = x'
+CEILING = 'ceiling: the true twin'
+ORACLES = dict(identity=FLOOR, twin=CEILING)
 
 
 def residual(x, y):
@@ -64,64 +78,115 @@ def grid(path, rows, tile=160):
         f.write(buf.tobytes())
 
 
+def nanmean(values) -> float:
+    """The mean of the defined values; NaN when there are none (the
+    identity's share in boxes: its residual is 0 everywhere)."""
+    values = np.asarray(values, dtype=np.float64)
+    values = values[~np.isnan(values)]
+    return float(values.mean()) if len(values) else float('nan')
+
+
+def oracle(name):
+    """G(x) = x, or G(x) = the true twin (x itself without lesions)."""
+    if name == 'identity':
+        return lambda cases: [c.image for c in cases]
+    return lambda cases: [c.image if c.twin is None else c.twin
+                          for c in cases]
+
+
 def localise(data_root, art, split, setting, generate, pictures=None,
              num_pictures=6):
-    """Per-patient rows and means for G, the ideal residual and, on the
-    training split, I_b and eq. 3's target."""
+    """Per-patient rows and means for G (a function of a list of cases ->
+    G(x) each), beside the floor and the ceiling and, on the training
+    split, I_b and eq. 3's target."""
     per_patient, shown = [], []
-    names = ['G(x)', 'ideal |x - twin|']
-    if split == 'train':
-        names += ['I_b(x)', "eq. 3's target G_realistic(I_b(x))"]
-    values = {n: {k: [] for k in KEYS} for n in names}
-    lesion_free = []
     cases = list(held_out_cases(data_root, art, split, setting))
-    outputs = generate([c.image for c in cases])
-    for case, g in zip(cases, outputs):
-        r = residual(case.image, g)
+    outputs = {FLOOR: oracle('identity')(cases), G: generate(cases),
+               CEILING: oracle('twin')(cases)}
+    if split == 'train':
+        for name, sub in (('I_b(x)', 'pairs/pseudo_normal'),
+                          ("eq. 3's target G_realistic(I_b(x))",
+                           'realistic_targets')):
+            outputs[name] = []
+            for case in cases:
+                path = osp.join(art, sub, 'stage_2_train_images',
+                                f'{case.patient_id}.dcm')
+                outputs[name].append(read_dicom(path) if osp.exists(path)
+                                     else None)
+    values = {n: {k: [] for k in KEYS} for n in outputs}
+    lesion_free = {n: [] for n in outputs}
+    for i, case in enumerate(cases):
+        row = dict(patient_id=case.patient_id, lesions=len(case.boxes))
         if not len(case.boxes):
-            lesion_free.append(float(r.mean()))
-            per_patient.append(dict(patient_id=case.patient_id,
-                                    lesions=0, mean_residual=lesion_free[-1]))
+            for name, outs in outputs.items():
+                if outs[i] is not None:
+                    lesion_free[name].append(
+                        float(residual(case.image, outs[i]).mean()))
+            row['mean_residual'] = lesion_free[G][-1]
+            per_patient.append(row)
             continue
         boxes = box_mask(case.boxes, case.image.shape)
         lesion = np.any(case.lesion_masks, axis=0)
-        maps = {'G(x)': r, 'ideal |x - twin|': residual(case.image,
-                                                        case.twin)}
-        if split == 'train':
-            for name, sub in (('I_b(x)', 'pairs/pseudo_normal'),
-                              ("eq. 3's target G_realistic(I_b(x))",
-                               'realistic_targets')):
-                path = osp.join(art, sub, 'stage_2_train_images',
-                                f'{case.patient_id}.dcm')
-                if osp.exists(path):
-                    maps[name] = residual(case.image, read_dicom(path))
-        row = dict(patient_id=case.patient_id, lesions=len(case.boxes))
-        for name, m in maps.items():
-            scores = residual_localisation(m, boxes, lesion)
+        for name, outs in outputs.items():
+            if outs[i] is None:
+                continue
+            scores = pseudo_normal_scores(case.image, outs[i], case.twin,
+                                          boxes, lesion)
             for k in KEYS:
                 values[name][k].append(scores[k])
             row[name] = scores
         per_patient.append(row)
         if pictures and len(shown) < num_pictures:
-            shown.append((case.image, g, r, maps['ideal |x - twin|'],
-                          case.boxes))
+            shown.append((case.image, outputs[G][i],
+                          residual(case.image, outputs[G][i]),
+                          residual(case.image, case.twin), case.boxes))
     if pictures and shown:
         grid(pictures, shown)
-    means = {n: {k: float(np.nanmean(v[k])) if v[k] else float('nan')
-                 for k in KEYS} for n, v in values.items()}
-    means['G(x)']['mean_lesion_free'] = float(np.mean(lesion_free)) \
-        if lesion_free else float('nan')
-    means['ideal |x - twin|']['mean_lesion_free'] = 0.0
-    counts = dict(lesion=len(values['G(x)']['auroc_boxes']),
-                  lesion_free=len(lesion_free))
+    means = {}
+    for name, v in values.items():
+        means[name] = {k: nanmean(v[k]) for k in KEYS}
+        means[name]['mean_lesion_free'] = float(np.mean(lesion_free[name])) \
+            if lesion_free[name] else float('nan')
+    counts = dict(lesion=len(values[G]['auroc_boxes']),
+                  lesion_free=len(lesion_free[G]))
     return means, counts, per_patient
+
+
+def table(means) -> str:
+    """The markdown table of :func:`localise`'s means."""
+    def f(v, fmt='.3f'):
+        return '—' if v is None or np.isnan(v) else format(v, fmt)
+    lines = [
+        '| G | pixel AUROC, boxes | pixel AUROC, true lesion | share inside '
+        'the boxes | mean residual in / out of the boxes | signed change '
+        'in the boxes | L1 to the twin in / out of the boxes | mean on '
+        'lesion-free images |',
+        '| --- | --- | --- | --- | --- | --- | --- | --- |']
+    for name, m in means.items():
+        share = m['share_in_boxes']
+        lines.append(
+            f'| {name} | {f(m["auroc_boxes"])} | {f(m["auroc_lesion"])} | '
+            f'{f(None if np.isnan(share) else 100 * share, ".1f")} % | '
+            f'{f(m["mean_in"], ".2f")} / {f(m["mean_out"], ".2f")} | '
+            f'{f(m["signed_in"], "+.2f")} | {f(m["l1_twin_in"], ".2f")} / '
+            f'{f(m["l1_twin_out"], ".2f")} | '
+            f'{f(m["mean_lesion_free"], ".2f")} |')
+    return '\n'.join(lines)
 
 
 def main():
     parser = argparse.ArgumentParser(description=__doc__.split('\n')[0])
-    parser.add_argument('data_root', help='a mini-RSNA (normal_twins/)')
-    parser.add_argument('config', help='the Abn2Nor (cGAN) config')
-    parser.add_argument('checkpoint', help='an Abn2Nor or GRANet checkpoint')
+    parser.add_argument('data_root', help="mini-RSNA's layout: "
+                        'normal_twins/{patientId}_twin.png, poses.csv, '
+                        'test_labels.csv')
+    parser.add_argument('config', nargs='?',
+                        help='the Abn2Nor (cGAN) config')
+    parser.add_argument('checkpoint', nargs='?',
+                        help='an Abn2Nor or GRANet checkpoint')
+    parser.add_argument('--oracle', choices=sorted(ORACLES),
+                        help='measure an oracle G instead of a checkpoint: '
+                        'identity (G(x) = x, the floor) or twin (the true '
+                        'twin, the ceiling)')
     parser.add_argument('--artifacts', required=True,
                         help="the setting's artifact dir (WORK/<setting>/)")
     parser.add_argument('--split', default='test',
@@ -134,10 +199,20 @@ def main():
     parser.add_argument('--num-pictures', type=int, default=6)
     parser.add_argument('--out', help='per-patient rows as JSON')
     args = parser.parse_args()
+    if bool(args.oracle) == bool(args.config and args.checkpoint) or \
+            (args.oracle and args.config):
+        parser.error('give CONFIG CHECKPOINT, or --oracle without them')
     art = args.artifacts.rstrip('/') + '/'
     setting = args.setting or osp.basename(art.rstrip('/'))
-    generate = load_image_generator(args.config, args.checkpoint,
-                                    size=args.size, device=args.device)
+    if args.oracle:
+        generate, what = oracle(args.oracle), ORACLES[args.oracle]
+    else:
+        run = load_image_generator(args.config, args.checkpoint,
+                                   size=args.size, device=args.device)
+
+        def generate(cases):
+            return run([c.image for c in cases])
+        what = args.checkpoint
     if args.pictures:
         os.makedirs(osp.dirname(osp.abspath(args.pictures)), exist_ok=True)
     means, counts, per_patient = localise(
@@ -145,17 +220,8 @@ def main():
         args.num_pictures)
     print(f'{counts["lesion"]} "Lung Opacity" and {counts["lesion_free"]} '
           f'lesion-free {args.split} patients of {args.data_root} '
-          f'(setting {setting}, aligned frame), G = {args.checkpoint}\n')
-    print('| residual | pixel AUROC, boxes | pixel AUROC, true lesion | '
-          'share inside the boxes | mean in / out of the boxes | mean on '
-          'lesion-free images |')
-    print('| --- | --- | --- | --- | --- | --- |')
-    for name, m in means.items():
-        free = m.get('mean_lesion_free')
-        print(f'| {name} | {m["auroc_boxes"]:.3f} | {m["auroc_lesion"]:.3f}'
-              f' | {100 * m["share_in_boxes"]:.1f} % | {m["mean_in"]:.1f} / '
-              f'{m["mean_out"]:.1f} | '
-              f'{"" if free is None else f"{free:.1f}"} |')
+          f'(setting {setting}, aligned frame), G = {what}\n')
+    print(table(means))
     if args.out:
         with atomic_write(args.out) as f:
             json.dump(dict(means=means, counts=counts,

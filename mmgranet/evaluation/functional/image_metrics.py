@@ -86,3 +86,37 @@ def residual_localisation(residual: np.ndarray, box_mask: np.ndarray,
     if lesion_mask is not None:
         out['auroc_lesion'] = pixel_auroc(residual, lesion_mask)
     return out
+
+
+def pseudo_normal_scores(image: np.ndarray, output: np.ndarray,
+                         twin: np.ndarray, box_mask: np.ndarray,
+                         lesion_mask: Optional[np.ndarray] = None
+                         ) -> Dict[str, float]:
+    """What an abnormal -> normal generator did to one image with lesions.
+
+    Args:
+        image (np.ndarray): [H, W] x.
+        output (np.ndarray): [H, W] G(x), at x's size.
+        twin (np.ndarray): [H, W] x's true normal twin.
+        box_mask (np.ndarray): [H, W] bool, the lesion boxes.
+        lesion_mask (np.ndarray, optional): [H, W] bool, the true lesion.
+
+    Returns:
+        dict: :func:`residual_localisation` of |x - G(x)|, plus
+        ``signed_in`` (the mean of G(x) - x inside the boxes: negative
+        where G removed brightness, positive where it added some) and
+        ``l1_twin_in`` / ``l1_twin_out`` (mean |G(x) - twin| inside and
+        outside the boxes; the identity G scores |x - twin|, a perfect
+        pseudo-normal 0).
+    """
+    x = image.astype(np.float64)
+    g = output.astype(np.float64)
+    out = residual_localisation(np.abs(x - g), box_mask, lesion_mask)
+    to_twin = np.abs(g - twin)
+    out.update(
+        signed_in=float((g - x)[box_mask].mean()) if box_mask.any()
+        else float('nan'),
+        l1_twin_in=float(to_twin[box_mask].mean()) if box_mask.any()
+        else float('nan'),
+        l1_twin_out=float(to_twin[~box_mask].mean()))
+    return out

@@ -1,0 +1,58 @@
+"""The measures every generator claim rests on, on images whose answers
+are known: an identity G, the true twin, a G that brightens the lesion."""
+import numpy as np
+
+from mmgranet.evaluation.functional import (pixel_auroc, pseudo_normal_scores,
+                                            residual_localisation)
+
+
+def lesion_case(size=64, bright=40.0):
+    rng = np.random.default_rng(0)
+    twin = rng.uniform(60, 120, (size, size))
+    boxes = np.zeros((size, size), bool)
+    boxes[10:30, 20:40] = True
+    lesion = np.zeros_like(boxes)
+    lesion[14:26, 24:36] = True
+    image = twin + bright * lesion
+    return image, twin, boxes, lesion
+
+
+def test_pixel_auroc_known_values():
+    pos = np.array([0, 0, 1, 1], bool)
+    assert pixel_auroc(np.array([0, 1, 2, 3]), pos) == 1.0
+    assert pixel_auroc(np.array([3, 2, 1, 0]), pos) == 0.0
+    assert pixel_auroc(np.zeros(4), pos) == 0.5  # ties count half
+    assert np.isnan(pixel_auroc(np.zeros(4), np.zeros(4, bool)))
+
+
+def test_identity_g_is_the_floor():
+    image, twin, boxes, lesion = lesion_case()
+    s = pseudo_normal_scores(image, image, twin, boxes, lesion)
+    assert s['mean_in'] == s['mean_out'] == s['signed_in'] == 0
+    assert s['auroc_boxes'] == 0.5 and np.isnan(s['share_in_boxes'])
+    # G(x) = x is as far from the twin as x: the lesion's mean in the boxes
+    assert np.isclose(s['l1_twin_in'], 40.0 * lesion.sum() / boxes.sum())
+    assert s['l1_twin_out'] == 0
+
+
+def test_the_twin_is_the_ceiling():
+    image, twin, boxes, lesion = lesion_case()
+    s = pseudo_normal_scores(image, twin, twin, boxes, lesion)
+    assert s['l1_twin_in'] == s['l1_twin_out'] == 0
+    assert s['auroc_lesion'] == 1.0 and s['share_in_boxes'] == 1.0
+    assert np.isclose(s['signed_in'], -40.0 * lesion.sum() / boxes.sum())
+
+
+def test_a_highlighter_localises_but_does_not_remove():
+    """A G that doubles the lesion puts its residual on the lesion (the
+    localisation scores cannot tell it from a remover) but moves away from
+    the twin, and its signed change is positive."""
+    image, twin, boxes, lesion = lesion_case()
+    brighter = image + 40.0 * lesion
+    s = pseudo_normal_scores(image, brighter, twin, boxes, lesion)
+    assert s['auroc_lesion'] == 1.0
+    assert s['signed_in'] > 0
+    assert s['l1_twin_in'] > pseudo_normal_scores(
+        image, image, twin, boxes, lesion)['l1_twin_in']
+    assert residual_localisation(np.abs(image - brighter), boxes,
+                                 lesion)['share_in_boxes'] == 1.0
