@@ -33,6 +33,10 @@ def parse_args(argv=None):
                         help='mini-RSNA training patients (mini preset)')
     parser.add_argument('--num-test', type=int,
                         help='mini-RSNA held-out test patients')
+    parser.add_argument('--seed', type=int, default=0,
+                        help='seeds every training stage (aligner, both '
+                        'cGANs, the detectors, GRANet): the same seed gives '
+                        'the same numbers')
     parser.add_argument('--jobs', type=int, help='stages side by side '
                         '(default: mini 2, rsna 1)')
     parser.add_argument('--fast', action='store_true',
@@ -61,7 +65,8 @@ def report(run: PipelineRun) -> dict:
     """The results table: held-out test AP at the validation-chosen
     cut-off, and what mini-RSNA's ground truth measures."""
     art, logs = run.art, osp.join(run.art, 'logs')
-    print(f'\n=== results, setting {run.setting} of {run.data}: cut-off '
+    print(f'\n=== results, setting {run.setting} of {run.data}, seed '
+          f'{run.seed}: cut-off '
           'chosen on the validation patients, held-out test patients '
           'scored at it (95 % bootstrap interval); raw: every box; '
           'optimistic: the best cut-off on the test patients themselves')
@@ -101,7 +106,8 @@ def report(run: PipelineRun) -> dict:
     print(f'submissions: {art}submissions/; pictures: '
           f'{art}<model>/<timestamp>/pictures_<model>/, '
           f'{art}pseudo_normal_cases/')
-    out = dict(setting=run.setting, detection=results, truth=truth,
+    out = dict(setting=run.setting, seed=run.seed, detection=results,
+               truth=truth,
                timings=run.pipe.timings)
     with atomic_write(osp.join(art, 'results.json')) as f:
         json.dump(out, f, indent=1)
@@ -113,7 +119,7 @@ def main(argv=None) -> int:
     run = PipelineRun(args.preset, data_root=args.data_root,
                       work_root=args.work_dir, setting=args.setting,
                       jobs=args.jobs, fast=args.fast, smoke=args.smoke,
-                      dry_run=args.dry_run,
+                      dry_run=args.dry_run, seed=args.seed,
                       num_patients=args.num_patients,
                       num_test=args.num_test,
                       # a smaller mini-RSNA gets a proportional holdout

@@ -140,3 +140,20 @@ def test_until_runs_a_stage_and_what_it_needs():
                      'pairs', 'realistic', 'targets', 'abn2nor']
     with pytest.raises(SystemExit, match='no stage'):
         runner.PipelineRun.needed_for('nothing')
+
+
+@pytest.mark.parametrize('seed', [0, 7])
+def test_every_training_stage_takes_the_seed(tmp_path, seed):
+    run = runner.PipelineRun('mini', data_root=str(tmp_path / 'mini'),
+                             work_root=str(tmp_path / 'work'), seed=seed,
+                             dry_run=True)
+    trains = [s for s in runner.STAGES if s.train]
+    assert {s.name for s in trains} == {'baseline', 'aligner', 'realistic',
+                                        'abn2nor', 'granet'}
+    for stage in trains:
+        cmd = run.command(stage)
+        assert cmd[cmd.index('--cfg-options') + 1:].count(
+            f'randomness.seed={seed}') == 1, stage.name
+    for stage in runner.STAGES:  # nothing else is told a seed
+        if not stage.train:
+            assert not any('seed' in w for w in run.command(stage))

@@ -23,6 +23,11 @@ def test_rsna_preset_smoke_run(tmp_path):
     art = osp.join(work, 'fold0')
     for stage in ('baseline', 'aligner', 'realistic', 'abn2nor', 'granet'):
         assert osp.exists(osp.join(art, stage, 'epoch_1.pth')), stage
+    # GRANet trained through the user's command
+    with open(osp.join(art, 'stamps', 'granet.json')) as f:
+        cmd = json.load(f)['cmd']
+    assert cmd[1:3] == ['tools/train.py',
+                        'configs/granet/retinanet_seresnext101.py'], cmd
     # the SE-ResNeXt101 weights were loaded strictly, every key
     log = open(osp.join(art, 'logs', 'baseline.log')).read()
     assert 'all 756 keys loaded' in log
