@@ -77,6 +77,11 @@ class CGANPairDataset(BaseDataset):
         region_mask (bool): Stack a 0/255 mask of the target's boxes
             (``target_root/stage_2_train_labels.csv``) after the input.
             Defaults to False.
+        box_mask (bool): Also give ``mask``, [1, size, size] uint8, 255
+            inside the input patient's lesion boxes
+            (``normal_root/stage_2_train_labels.csv``: the aligned copy's
+            boxes), for a box-balanced reconstruction loss. Defaults to
+            False.
         **kwargs: mmengine ``BaseDataset`` arguments.
     """
 
@@ -90,6 +95,7 @@ class CGANPairDataset(BaseDataset):
                  real_class: int = 0,
                  input_from_provenance: bool = False,
                  region_mask: bool = False,
+                 box_mask: bool = False,
                  **kwargs) -> None:
         self.split_file = split_file
         self.input_root = input_root
@@ -100,6 +106,8 @@ class CGANPairDataset(BaseDataset):
         self.real_class = real_class
         self.input_from_provenance = input_from_provenance
         self.region_mask = region_mask
+        self.box_mask = box_mask
+        self._input_boxes: Dict[str, np.ndarray] = {}
         self._normals: Optional[List[str]] = None
         self._boxes: Dict[str, np.ndarray] = {}
         super().__init__(ann_file='', **kwargs)
@@ -129,6 +137,14 @@ class CGANPairDataset(BaseDataset):
         if self.region_mask:
             self._boxes = read_rsna_labels(osp.join(
                 self.target_root, 'stage_2_train_labels.csv'))
+        if self.box_mask:
+            labels = osp.join(self.normal_root, 'stage_2_train_labels.csv')
+            self._input_boxes = read_rsna_labels(labels)
+            lost = [inputs[p] for p in ids
+                    if inputs[p] not in self._input_boxes]
+            if lost:
+                raise InputError(f'{labels}: no row for {len(lost)} inputs '
+                                 f'of {self.target_root}, e.g. {lost[:3]}')
         classes = read_rsna_class_info(
             osp.join(self.normal_root, 'stage_2_detailed_class_info.csv'))
         self._normals = sorted(p for p, c in classes.items()
@@ -156,14 +172,17 @@ class CGANPairDataset(BaseDataset):
         return cv2.resize(img, (self.size, self.size),
                           interpolation=cv2.INTER_AREA)
 
-    def _mask(self, pid: str, shape) -> np.ndarray:
-        """[size, size] uint8, 255 inside the target's boxes."""
-        path = osp.join(self.target_root, 'stage_2_train_images',
-                        f'{pid}.dcm')
+    def _mask(self, pid: str, root: Optional[str] = None,
+              boxes: Optional[Dict[str, np.ndarray]] = None) -> np.ndarray:
+        """[size, size] uint8, 255 inside the boxes of ``pid`` (default:
+        the target's, in the target image's pixels)."""
+        root = root or self.target_root
+        boxes = self._boxes if boxes is None else boxes
+        path = osp.join(root, 'stage_2_train_images', f'{pid}.dcm')
         header = read_dicom_header(path)
         sy, sx = self.size / int(header.Rows), self.size / int(header.Columns)
         mask = np.zeros((self.size, self.size), np.uint8)
-        for x1, y1, x2, y2 in self._boxes.get(pid, np.zeros((0, 4))):
+        for x1, y1, x2, y2 in boxes.get(pid, np.zeros((0, 4))):
             mask[int(np.floor(y1 * sy)):int(np.ceil(y2 * sy)),
                  int(np.floor(x1 * sx)):int(np.ceil(x2 * sx))] = 255
         return mask
@@ -173,12 +192,16 @@ class CGANPairDataset(BaseDataset):
         pid = info['patient_id']
         x = self._load(self.input_root, info['input_id'])[..., None]
         if self.region_mask:
-            x = np.concatenate([x, self._mask(pid, x.shape)[..., None]], 2)
+            x = np.concatenate([x, self._mask(pid)[..., None]], 2)
         target = self._load(self.target_root, pid)[..., None]
+        mask = self._mask(info['input_id'], self.input_root,
+                          self._input_boxes)[..., None] \
+            if self.box_mask else None
         normal = self._normals[np.random.randint(len(self._normals))]
         real = self._load(self.normal_root, normal)[..., None]
         if self.flip and np.random.rand() < 0.5:
             x, target = x[:, ::-1], target[:, ::-1]
+            mask = None if mask is None else mask[:, ::-1]
         if self.flip and np.random.rand() < 0.5:
             real = real[:, ::-1]
 
@@ -186,6 +209,8 @@ class CGANPairDataset(BaseDataset):
             return torch.from_numpy(np.ascontiguousarray(
                 img.transpose(2, 0, 1)))
 
-        return dict(inputs=dict(input=tensor(x), target=tensor(target),
-                                real=tensor(real)),
-                    data_samples=dict(patient_id=pid))
+        inputs = dict(input=tensor(x), target=tensor(target),
+                      real=tensor(real))
+        if mask is not None:
+            inputs['mask'] = tensor(mask)
+        return dict(inputs=inputs, data_samples=dict(patient_id=pid))

@@ -1,10 +1,29 @@
-from typing import Optional
+from typing import Optional, Union
 
 import torch
 import torch.nn as nn
 from mmengine.model import BaseModule
 
 from mmgranet.registry import MODELS
+
+
+CHANGES = ('any', 'remove')
+
+
+class _RemoveOnly(torch.autograd.Function):
+    """min(d, 0) whose gradient also passes where d > 0 if descending it
+    lowers d: a pixel whose change starts (or drifts) positive can still
+    learn to remove, while nothing can learn to add."""
+
+    @staticmethod
+    def forward(ctx, d: torch.Tensor) -> torch.Tensor:
+        ctx.save_for_backward(d)
+        return d.clamp(max=0)
+
+    @staticmethod
+    def backward(ctx, grad: torch.Tensor) -> torch.Tensor:
+        d, = ctx.saved_tensors
+        return grad * ((d <= 0) | (grad > 0)).to(grad.dtype)
 
 
 @MODELS.register_module()
@@ -19,6 +38,10 @@ class ResidualGenerator(BaseModule):
     everywhere, so |x - G(x)| is mostly its own reconstruction error). Here
     D only has to learn the change, which is zero away from lesions.
 
+    ``change='remove'`` makes the change one-sided, G(x) = x + min(D(x),
+    0): G may only take brightness away, as removing an opacity does (a
+    knob beyond the paper: a G that highlights lesions cannot arise).
+
     Shapes: images [B, C, H, W] in [-1, 1] (the tanh range of D).
 
     Args:
@@ -26,13 +49,18 @@ class ResidualGenerator(BaseModule):
             channels add to the first input channels), e.g.
             ``dict(type='mmagic.ResnetGenerator', in_channels=1,
             out_channels=1)``.
+        change (str): 'any' or 'remove'. Defaults to 'any'.
         init_cfg (dict, optional): Defaults to None.
     """
 
-    def __init__(self, generator: dict,
+    def __init__(self, generator: dict, change: str = 'any',
                  init_cfg: Optional[dict] = None) -> None:
         super().__init__(init_cfg=init_cfg)
+        if change not in CHANGES:
+            raise ValueError(f'change must be one of {CHANGES}, got '
+                             f'{change!r}')
         self.residual = MODELS.build(generator)
+        self.change = change
 
     def _last_layer(self) -> nn.Module:
         for module in reversed(list(self.residual.modules())):
@@ -56,11 +84,17 @@ class ResidualGenerator(BaseModule):
         first C_out input channels are the image (further ones condition
         D, e.g. a region mask)."""
         out = self.residual(x)  # [B, C_out, H, W]
+        if self.change == 'remove':
+            out = _RemoveOnly.apply(out)
         return (x[:, :out.shape[1]] + out).clamp(-1, 1)
 
 
-def build_generator(cfg: dict, residual: bool = False) -> nn.Module:
-    """G from its config, wrapped as x + D(x) when ``residual``."""
-    if residual:
-        return ResidualGenerator(cfg)
-    return MODELS.build(cfg)
+def build_generator(cfg: dict,
+                    residual: Union[bool, str] = False) -> nn.Module:
+    """G from its config; ``residual``: False (the plain generator), True
+    or 'any' (G = x + D(x)), 'remove' (G = x + min(D(x), 0))."""
+    if residual is False or residual is None:
+        return MODELS.build(cfg)
+    if residual is True:
+        residual = 'any'
+    return ResidualGenerator(cfg, change=residual)

@@ -102,3 +102,34 @@ def test_checkpoint_round_trip(tmp_path):
 def test_bad_loss_name():
     with pytest.raises(ValueError, match='gan_loss'):
         build(gan_loss='wgan')
+
+
+def test_box_balanced_reconstruction():
+    """recon_balance='boxes': an error confined to the boxes (here 1/16 of
+    the image) weighs half the loss instead of 1/16 of it; an image
+    without boxes keeps the plain mean."""
+    model = build(recon_balance='boxes')
+    fake = torch.zeros(2, 1, 16, 16)
+    target = torch.zeros(2, 1, 16, 16)
+    target[:, :, :4, :4] = 1.0  # the error: inside the boxes only
+    mask = torch.zeros(2, 1, 16, 16, dtype=torch.uint8)
+    mask[0, :, :4, :4] = 255  # image 1 has the boxes, image 2 none
+    loss = model.reconstruction(fake, target, mask)
+    plain = (fake - target).abs().mean()
+    assert torch.isclose(plain, torch.tensor(1 / 16))
+    assert torch.isclose(loss, torch.tensor((0.5 + 1 / 16) / 2))
+    assert torch.isclose(build().reconstruction(fake, target, None), plain)
+    with pytest.raises(ValueError, match='needs the lesion boxes'):
+        model.reconstruction(fake, target, None)
+    with pytest.raises(ValueError, match='recon_balance'):
+        build(recon_balance='pixels')
+
+
+def test_train_step_with_box_masks_and_no_adversarial_term():
+    model = build(recon_balance='boxes', adversarial_weight=0.0)
+    data = batch()
+    data['inputs']['mask'] = (data['inputs']['input'] > 128).to(
+        torch.uint8) * 255
+    log = model.train_step(data, optimizers(model))
+    assert log['loss_g_gan'] == 0 and log['loss_d'] > 0
+    assert torch.isclose(log['loss_g'], log['loss_l1'])

@@ -53,3 +53,27 @@ def test_a_generator_without_layers_is_refused():
     g.residual = torch.nn.Identity()
     with pytest.raises(TypeError, match='no conv or linear layer'):
         g.init_weights()
+
+
+def test_a_one_sided_change_only_darkens():
+    """change='remove': G starts as the identity, can learn to darken a
+    patch, and cannot brighten anything."""
+    init_default_scope('mmgranet')
+    torch.manual_seed(0)
+    g = build_generator(RESNET, residual='remove')
+    g.init_weights()
+    x = torch.rand(2, 1, 32, 32) * 1.6 - 0.8
+    assert torch.equal(g(x), x)
+    target = x.clone()
+    target[:, :, 8:16, 8:16] -= 0.5  # remove brightness here
+    target[:, :, 20:28, 20:28] += 0.5  # ask for brightness there
+    opt = torch.optim.Adam(g.parameters(), lr=2e-3)
+    for _ in range(20):
+        opt.zero_grad()
+        (g(x) - target).abs().mean().backward()
+        opt.step()
+    out = g(x).detach()
+    assert (out - x)[:, :, 8:16, 8:16].mean() < -0.3  # it learnt removal
+    assert (out - x).max() <= 0  # and never brightens
+    with pytest.raises(ValueError, match='change must be one of'):
+        ResidualGenerator(RESNET, change='add')
