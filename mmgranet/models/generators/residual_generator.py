@@ -6,7 +6,6 @@ from mmengine.model import BaseModule
 
 from mmgranet.registry import MODELS
 
-
 CHANGES = ('any', 'remove')
 
 
