@@ -1,8 +1,9 @@
 """The user's command (tools/train.py with
 configs/granet/retinanet_seresnext101.py) checks every file it reads
 before building anything: without data one message naming the folder and
-how to get it, without an earlier stage's artifacts one message listing each with the stage that makes it, and a
-corrupt checkpoint an InputError naming the file."""
+how to get it, without an earlier stage's artifacts one message listing
+each with the stage that makes it, and a corrupt checkpoint an InputError
+naming the file."""
 import os
 import os.path as osp
 import subprocess
