@@ -49,7 +49,8 @@ def test_report_means_differences_and_shared_runs(tmp_path):
     proc = run_tool([
         sys.executable, 'tools/analysis/ablation_mini.py', '--report',
         '--seeds', '0', '1', '--table3-seeds', '0', '--schedules', '2:2',
-        '--out', out, '--work-root', str(tmp_path / 'work')
+        '--out', out, '--work-root', str(tmp_path / 'work'), '--chain',
+        'shared'
     ])
     base_row = row(proc, 'RetinaNet† (baseline)')
     assert base_row[1] == '2'
@@ -81,7 +82,36 @@ def test_seeds_and_patients_bootstrap_sees_noise():
 def test_missing_artifacts_name_make_demo(tmp_path):
     proc = subprocess.run([
         sys.executable, 'tools/analysis/ablation_mini.py', '--report',
-        '--out', str(tmp_path), '--work-root', str(tmp_path / 'none')
+        '--out', str(tmp_path), '--work-root', str(tmp_path / 'none'),
+        '--chain', 'shared'
     ], cwd=REPO, capture_output=True, text=True)
     assert proc.returncode != 0
     assert 'no Abn2Nor stage' in proc.stderr and 'make demo' in proc.stderr
+    proc = subprocess.run([
+        sys.executable, 'tools/analysis/ablation_mini.py', '--report',
+        '--out', str(tmp_path), '--data-root', str(tmp_path / 'none')
+    ], cwd=REPO, capture_output=True, text=True)
+    assert proc.returncode != 0
+    assert 'no such split file' in proc.stderr
+
+
+def test_a_whole_chain_seed_retrains_every_learning_stage(tmp_path,
+                                                          monkeypatch):
+    """--chain whole: seed k runs the pipeline's own stages up to the
+    Abn2Nor G with seed k in a work root of its own (make demo's data and
+    splits are read, never regenerated)."""
+    ran = []
+
+    def record(self, stages):
+        ran.append((self.work_root, self.seed, self.setting,
+                    [s.name for s in stages],
+                    [self.command(s) for s in stages if s.train]))
+    monkeypatch.setattr(ablation_mini.PipelineRun, 'run', record)
+    root = ablation_mini.chain('data/mini-rsna/', str(tmp_path), 'fold0', 3)
+    assert root == f'{tmp_path}/chain/fold0/seed3/'
+    (work, seed, setting, names, trains), = ran
+    assert (work, seed, setting) == (root, 3, 'fold0')
+    assert names == ['reference', 'aligner', 'align', 'pairs', 'realistic',
+                     'targets', 'abn2nor']
+    assert len(trains) == 3 and all('randomness.seed=3' in c
+                                    for c in trains)

@@ -3,12 +3,20 @@ the evaluation protocol: for every run, the score cut-off is chosen on the
 setting's validation patients and the held-out test patients are scored
 at it.
 
-Needs the artifacts of `make demo` for the setting (the aligned copy, the
-pseudo pairs, the Abn2Nor checkpoint under WORK/<setting>/). Every run is
+Seeds cover the whole chain (``--chain whole``, the default): for seed k
+the pipeline's own stages that learn before the detectors (the aligner,
+the alignment, the pseudo pairs, both cGANs and their targets) run again
+with seed k under ``OUT/chain/<setting>/seed<k>/`` (the pipeline's
+runner: stamps, logs, resume), and every detector row of seed k trains on
+those artifacts with seed k; the intervals are then what a user sees
+rerunning the whole method. ``--chain shared`` trains only the detectors
+per seed on the artifacts of `make demo` (WORK/<setting>/; detector
+variance only). Needs the data and splits of `make demo`. Every run is
 tools/train.py with a seed, then tools/test.py on the validation and the
 test patients; a finished run's result
-(``OUT/<table>/<variant>/seed<k>/result.json``) is reused, so the script
-resumes after an interruption and can grow (more seeds, more variants).
+(``OUT/[chain-seeds/]<table>/<variant>/seed<k>/result.json``) is reused,
+so the script resumes after an interruption and can grow (more seeds,
+more variants).
 
 Every variant trains its detector the same number of epochs (the GRANet
 configs count detector epochs: under 2:2 a GRANet run is twice as long).
@@ -31,7 +39,7 @@ from concurrent.futures import ThreadPoolExecutor
 
 import numpy as np
 
-from mmgranet.apis.pipeline import REPO, config_epochs
+from mmgranet.apis.pipeline import REPO, PipelineRun, config_epochs
 from mmgranet.evaluation.functional import heldout_ap, load_for_scoring
 from mmgranet.fileio import atomic_write
 
@@ -116,6 +124,21 @@ def run_one(name, config, opts, seed, out_dir, env, threads=None,
     return result
 
 
+def chain(data_root: str, out: str, setting: str, seed: int,
+          threads=None) -> str:
+    """The pipeline's stages up to the Abn2Nor G, trained with ``seed``,
+    under their own work root (returned); resumable like the pipeline."""
+    work_root = osp.join(out, 'chain', setting, f'seed{seed}') + '/'
+    run = PipelineRun('mini', data_root=data_root, work_root=work_root,
+                      setting=setting, seed=seed, jobs=1)
+    if threads:
+        run.pipe.env['OMP_NUM_THREADS'] = str(threads)
+    print(f'[chain {setting}, seed {seed}] {work_root}', flush=True)
+    run.run(tuple(s for s in PipelineRun.needed_for('abn2nor')
+                  if s.name not in ('data', 'splits')))  # make demo's
+    return work_root
+
+
 def score(out_dir: str, env: dict, no_fn: bool = False) -> dict:
     data, setting = env['MMGRANET_DATA_ROOT'], env['MMGRANET_SETTING']
     _, *val = load_for_scoring(
@@ -185,6 +208,11 @@ def main():
                         help="make demo's work root")
     parser.add_argument('--setting', default='fold0')
     parser.add_argument('--out', default='work_dirs/ablation_mini')
+    parser.add_argument('--chain', choices=['whole', 'shared'],
+                        default='whole',
+                        help='whole: every stage that learns retrained per '
+                        "seed; shared: the detectors only, on make demo's "
+                        'artifacts')
     parser.add_argument('--report', action='store_true',
                         help='only print the tables of the finished runs')
     args = parser.parse_args()
@@ -193,9 +221,14 @@ def main():
                MMGRANET_SETTING=args.setting)
     settings = [args.setting] + ([args.holdout_setting]
                                  if '2' in args.tables else [])
+    whole = args.chain == 'whole'
     for setting in settings:
+        splits = osp.join(args.data_root, 'splits', f'{setting}_train.txt')
+        if whole and not osp.exists(osp.join(REPO, splits)):
+            raise SystemExit(f'{splits}: no such split file; run `make '
+                             'demo` (or tools/make_rsna_splits.py) first')
         abn2nor = osp.join(args.work_root, setting, 'abn2nor')
-        if not osp.isdir(osp.join(REPO, abn2nor)):
+        if not whole and not osp.isdir(osp.join(REPO, abn2nor)):
             raise SystemExit(
                 f'{abn2nor}: no Abn2Nor stage; run `make demo` (setting '
                 f'fold0) or tools/run_pipeline.py --setting {setting} '
@@ -222,6 +255,21 @@ def main():
     jobs, keys = [], []
     threads = max(1, (os.cpu_count() or 2) // args.jobs) \
         if args.jobs > 1 else None
+    # whole chain: each (setting, seed)'s artifacts, made once
+    chains = {}
+    if whole:
+        wanted = sorted({(args.holdout_setting if t == '2' else
+                          args.setting, seed)
+                         for t, *_, seeds in rows for seed in seeds})
+        if args.report:
+            chains = {k: osp.join(args.out, 'chain', k[0], f'seed{k[1]}') +
+                      '/' for k in wanted}
+        else:
+            with ThreadPoolExecutor(args.jobs) as pool:
+                roots = pool.map(lambda k: chain(env['MMGRANET_DATA_ROOT'],
+                                                 args.out, *k, threads),
+                                 wanted)
+                chains = dict(zip(wanted, roots))
     for table, name, config, opts, _, seeds in rows:
         row_env = dict(env, MMGRANET_SETTING=args.holdout_setting) \
             if table == '2' else env
@@ -233,10 +281,14 @@ def main():
         else:
             slug = osp.join(f'table{table}',
                             re.sub(r'[^\w]+', '-', name).strip('-').lower())
+        if whole:
+            slug = osp.join('chain-seeds', slug)
         for seed in seeds:
+            seed_env = dict(row_env, MMGRANET_WORK_ROOT=chains[(
+                row_env['MMGRANET_SETTING'], seed)]) if whole else row_env
             keys.append((table, name, seed))
             jobs.append((name, config, opts, seed,
-                         osp.join(args.out, slug, f'seed{seed}'), row_env,
+                         osp.join(args.out, slug, f'seed{seed}'), seed_env,
                          threads, table in NO_FN_TABLES))
     if args.report:
         done = {j[4]: json.load(open(osp.join(j[4], 'result.json')))
@@ -252,7 +304,10 @@ def main():
             results.setdefault((table, name), []).append(done[job[4]])
 
     print(f'\nmini-RSNA, setting {args.setting}: test AP at the cut-off '
-          'chosen on the validation patients, mean ± std over seeds; '
+          'chosen on the validation patients, mean ± std over seeds ('
+          + ('every stage that learns retrained per seed'
+             if whole else "detectors only, on make demo's artifacts") +
+          '); '
           'differences: mean over seeds with a 95 % bootstrap interval '
           '(seeds and test patients resampled)')
     summary = {}
