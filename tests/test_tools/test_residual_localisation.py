@@ -103,3 +103,25 @@ def test_oracle_and_checkpoint_are_exclusive(granet_stages):
         text=True)
     assert proc.returncode == 2
     assert 'give CONFIG CHECKPOINT, or --oracle without them' in proc.stderr
+
+
+def test_measured_at_g_size_by_default(granet_stages):
+    """The 128 px fixture measured at G's size 64: the ceiling is still
+    exact (the twin resized as x is), the share of a lesion residual in
+    its boxes unchanged in kind; --resolution full keeps the image size."""
+    common = [sys.executable, TOOL, granet_stages['data_root'], '--oracle',
+              'twin', '--artifacts', granet_stages['artifacts']]
+    small = summary(run_tool(common + ['--size', '64']))
+    full = summary(run_tool(common + ['--size', '64', '--resolution',
+                                      'full']))
+    assert (small['size'], small['resolution']) == (64, 'g')
+    assert full['resolution'] == 'full'
+    for s in (small, full):
+        assert s['means']['G(x)']['l1_twin_in'] == 0
+        assert s['means']['G(x)']['auroc_lesion'] > 0.9
+    assert small['counts'] == full['counts']
+    # area-averaging halves the pixels, not the lesion: the mean change in
+    # the boxes stays, within the whole-pixel boxes' dilution
+    signed = [s['means']['G(x)']['signed_in'] for s in (small, full)]
+    assert signed[0] < 0 and abs(signed[0] - signed[1]) < 0.15 * \
+        abs(signed[1])

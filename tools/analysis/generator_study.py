@@ -103,10 +103,11 @@ def make_targets(kind, eq2, out, env, seed, log, seconds, fast=False):
     else:
         realistic = osp.join(out, 'realistic')
         n2 = config_epochs(CONFIGS['realistic'], env, fast, options=eq2)
-        _, seconds['realistic'] = run(
-            ['tools/train.py', CONFIGS['realistic'], '--work-dir', realistic,
-             '--cfg-options', f'randomness.seed={seed}', *options(eq2),
-             *(FAST if fast else [])], env, log)
+        if not osp.exists(osp.join(realistic, f'epoch_{n2}.pth')):
+            _, seconds['realistic'] = run(
+                ['tools/train.py', CONFIGS['realistic'], '--work-dir',
+                 realistic, '--cfg-options', f'randomness.seed={seed}',
+                 *options(eq2), *(FAST if fast else [])], env, log)
         cfg = child_config(osp.join(out, 'realistic.py'),
                            CONFIGS['realistic'], eq2)
         _, seconds['targets'] = run(
@@ -138,11 +139,12 @@ def study_row(name, kind, eq2, eq3, out, env, seed, curve=False,
     every = ['default_hooks.checkpoint.interval=2'] if curve else []
     if fast:
         every += FAST + ['default_hooks.checkpoint.interval=1']
-    _, seconds['abn2nor'] = run(
-        ['tools/train.py', CONFIGS['abn2nor'], '--work-dir', abn2nor,
-         '--cfg-options', f'randomness.seed={seed}', *options(eq3),
-         f'train_dataloader.dataset.target_root={targets}', *every],
-        run_env, log)
+    if not osp.exists(osp.join(abn2nor, f'epoch_{n3}.pth')):  # a rerun
+        _, seconds['abn2nor'] = run(
+            ['tools/train.py', CONFIGS['abn2nor'], '--work-dir', abn2nor,
+             '--cfg-options', f'randomness.seed={seed}', *options(eq3),
+             f'train_dataloader.dataset.target_root={targets}', *every],
+            run_env, log)
     cfg = child_config(osp.join(out, 'abn2nor.py'), CONFIGS['abn2nor'], eq3)
     result = dict(name=name, targets=kind, eq2=eq2, eq3=eq3, seed=seed,
                   seconds=seconds, epochs=n3)

@@ -21,9 +21,12 @@ fine-tuned), or an oracle G (``--oracle identity``: G(x) = x;
   twin), and on the training split also I_b alone and eq. 3's target
   G_realistic(I_b(x)).
 
-G runs at its own size; back at the image's size its output is x plus its
-change, upsampled (``load_translator``'s ``full_size='change'``), so the
-residual is the one GRANet's attention sees and the identity scores 0.
+By default everything is measured at G's own size (``--resolution g``:
+x, the twin, the boxes and the lesion masks area-resized to the size G
+runs at), where GRANet's attention compares x and G(x); ``--resolution
+full`` measures at the image's size, G's output being x plus its change
+upsampled (``load_translator``'s ``full_size='change'``). Either way the
+identity scores 0.
 
 Prints a markdown table (means over patients), writes per-patient rows
 (--out) and a picture grid (--pictures: x with its boxes, G(x), the
@@ -86,6 +89,26 @@ def nanmean(values) -> float:
     return float(values.mean()) if len(values) else float('nan')
 
 
+def at_size(case, size):
+    """A case area-resized to ``size`` x ``size`` (G's size): x, the twin,
+    the boxes and the lesion masks (a pixel is lesion when half of it
+    is)."""
+    h, w = case.image.shape
+    if (h, w) == (size, size):
+        return case
+
+    def small(img):
+        return None if img is None else cv2.resize(
+            img, (size, size), interpolation=cv2.INTER_AREA)
+    masks = [cv2.resize(m.astype(np.float32), (size, size),
+                        interpolation=cv2.INTER_AREA) >= 0.5
+             for m in case.lesion_masks]
+    scale = np.array([size / w, size / h, size / w, size / h])
+    return case._replace(image=small(case.image), twin=small(case.twin),
+                         boxes=np.asarray(case.boxes) * scale,
+                         lesion_masks=masks)
+
+
 def oracle(name):
     """G(x) = x, or G(x) = the true twin (x itself without lesions)."""
     if name == 'identity':
@@ -95,12 +118,14 @@ def oracle(name):
 
 
 def localise(data_root, art, split, setting, generate, pictures=None,
-             num_pictures=6):
+             num_pictures=6, size=None):
     """Per-patient rows and means for G (a function of a list of cases ->
     G(x) each), beside the floor and the ceiling and, on the training
-    split, I_b and eq. 3's target."""
+    split, I_b and eq. 3's target; at ``size`` (G's) when given."""
     per_patient, shown = [], []
     cases = list(held_out_cases(data_root, art, split, setting))
+    if size:
+        cases = [at_size(c, size) for c in cases]
     outputs = {FLOOR: oracle('identity')(cases), G: generate(cases),
                CEILING: oracle('twin')(cases)}
     if split == 'train':
@@ -111,8 +136,11 @@ def localise(data_root, art, split, setting, generate, pictures=None,
             for case in cases:
                 path = osp.join(art, sub, 'stage_2_train_images',
                                 f'{case.patient_id}.dcm')
-                outputs[name].append(read_dicom(path) if osp.exists(path)
-                                     else None)
+                img = read_dicom(path) if osp.exists(path) else None
+                if img is not None and img.shape != case.image.shape:
+                    img = cv2.resize(img, case.image.shape[::-1],
+                                     interpolation=cv2.INTER_AREA)
+                outputs[name].append(img)
     values = {n: {k: [] for k in KEYS} for n in outputs}
     lesion_free = {n: [] for n in outputs}
     for i, case in enumerate(cases):
@@ -193,7 +221,10 @@ def main():
                         choices=['test', 'val', 'train'])
     parser.add_argument('--setting', help='default: the artifact dir name')
     parser.add_argument('--size', type=int, help='run G at this size '
-                        '(default: its training size)')
+                        '(default: its training size; the oracles: 128, the '
+                        "mini cGANs')")
+    parser.add_argument('--resolution', choices=['g', 'full'], default='g',
+                        help="measure at G's size (default) or the image's")
     parser.add_argument('--device', help='default: cuda when available')
     parser.add_argument('--pictures', help='a PNG of a few cases')
     parser.add_argument('--num-pictures', type=int, default=6)
@@ -206,9 +237,13 @@ def main():
     setting = args.setting or osp.basename(art.rstrip('/'))
     if args.oracle:
         generate, what = oracle(args.oracle), ORACLES[args.oracle]
+        size = args.size or 128
     else:
+        from mmengine import Config
+        size = args.size or \
+            Config.fromfile(args.config).train_dataloader.dataset.size
         run = load_image_generator(args.config, args.checkpoint,
-                                   size=args.size, device=args.device)
+                                   size=size, device=args.device)
 
         def generate(cases):
             return run([c.image for c in cases])
@@ -217,16 +252,20 @@ def main():
         os.makedirs(osp.dirname(osp.abspath(args.pictures)), exist_ok=True)
     means, counts, per_patient = localise(
         args.data_root, art, args.split, setting, generate, args.pictures,
-        args.num_pictures)
+        args.num_pictures, size if args.resolution == 'g' else None)
+    where = f"at G's size, {size} px" if args.resolution == 'g' else \
+        f"at the image's size (G at {size} px, its change upsampled)"
     print(f'{counts["lesion"]} "Lung Opacity" and {counts["lesion_free"]} '
           f'lesion-free {args.split} patients of {args.data_root} '
-          f'(setting {setting}, aligned frame), G = {what}\n')
+          f'(setting {setting}, aligned frame), G = {what}, measured '
+          f'{where}\n')
     print(table(means))
     if args.out:
         with atomic_write(args.out) as f:
             json.dump(dict(means=means, counts=counts,
                            patients=per_patient), f, indent=1)
-    print(json.dumps(dict(means=means, counts=counts)))
+    print(json.dumps(dict(means=means, counts=counts, size=size,
+                          resolution=args.resolution)))
 
 
 if __name__ == '__main__':
