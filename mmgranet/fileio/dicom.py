@@ -5,9 +5,12 @@ Reading decodes to 8-bit display values:
 * pydicom 3; uncompressed and JPEG-baseline pixel data (the public RSNA
   copies are JPEG baseline, decoded by pydicom's Pillow plugin);
 * the modality LUT (RescaleSlope / RescaleIntercept) first, then the VOI
-  window (WindowCenter / WindowWidth, with DICOM's LINEAR, LINEAR_EXACT or
-  SIGMOID function, PS3.3 C.11.2.1.2) when present; data deeper than 8 bits
-  without a window is min-max scaled; 8-bit data without a window is kept;
+  transform, both through pydicom (``apply_modality_lut``, ``apply_voi``,
+  ``apply_windowing``): a VOI LUT Sequence when present (as CR/DX files of
+  many sites carry), else the window (WindowCenter / WindowWidth, with
+  DICOM's LINEAR, LINEAR_EXACT or SIGMOID function, PS3.3 C.11.2.1.2);
+  data deeper than 8 bits without either is min-max scaled; 8-bit data
+  without either is kept;
 * MONOCHROME1 (white = low values) is inverted to the display convention.
 
 Every failure is an :class:`~mmgranet.fileio.InputError` naming the file.
@@ -38,7 +41,8 @@ def _first(value) -> Optional[float]:
 
 def voi_window(x: np.ndarray, center: float, width: float,
                function: str = 'LINEAR') -> np.ndarray:
-    """Map values to [0, 255] with a DICOM VOI window (PS3.3 C.11.2.1.2).
+    """Map values to [0, 255] with a DICOM VOI window (PS3.3 C.11.2.1.2),
+    by pydicom's ``apply_windowing`` with an 8-bit output range.
 
     Args:
         x (np.ndarray): Modality values.
@@ -50,25 +54,52 @@ def voi_window(x: np.ndarray, center: float, width: float,
     Returns:
         np.ndarray: float64 display values in [0, 255].
     """
-    x = x.astype(np.float64)
+    from pydicom.dataset import Dataset
+    from pydicom.pixels import apply_windowing
     function = (function or 'LINEAR').upper()
-    if function == 'LINEAR':
-        if width < 1:
-            raise ValueError(f'WindowWidth {width} < 1 with LINEAR')
-        lo = center - 0.5 - (width - 1) / 2
-        hi = center - 0.5 + (width - 1) / 2
-        y = ((x - (center - 0.5)) / max(width - 1, 1e-12) + 0.5) * 255
-        return np.where(x <= lo, 0.0, np.where(x > hi, 255.0, y))
-    if function == 'LINEAR_EXACT':
-        if width <= 0:
-            raise ValueError(f'WindowWidth {width} <= 0 with LINEAR_EXACT')
-        y = (x - center) / width * 255 + 127.5
-        return np.clip(y, 0.0, 255.0)
-    if function == 'SIGMOID':
-        if width <= 0:
-            raise ValueError(f'WindowWidth {width} <= 0 with SIGMOID')
-        return 255 / (1 + np.exp(-4 * (x - center) / width))
-    raise ValueError(f'unsupported VOILUTFunction {function!r}')
+    if function not in ('LINEAR', 'LINEAR_EXACT', 'SIGMOID'):
+        raise ValueError(f'unsupported VOILUTFunction {function!r}')
+    if function == 'LINEAR' and width < 1:
+        raise ValueError(f'WindowWidth {width} < 1 with LINEAR')
+    if width <= 0:
+        raise ValueError(f'WindowWidth {width} <= 0 with {function}')
+    # the window's own parameters and an 8-bit unsigned output range: what
+    # pydicom maps onto is then [0, 255] (no rescale, no modality LUT:
+    # x is already in modality values)
+    window = Dataset()
+    window.BitsStored, window.PixelRepresentation = 8, 0
+    window.PhotometricInterpretation = 'MONOCHROME2'
+    window.WindowCenter, window.WindowWidth = float(center), float(width)
+    window.VOILUTFunction = function
+    return apply_windowing(np.asarray(x, dtype=np.float64), window)
+
+
+def _voi_lut(values: np.ndarray, ds) -> np.ndarray:
+    """The first VOI LUT Sequence item, scaled from the LUT's output range
+    (2**bits - 1, its descriptor's third value) to [0, 255].
+
+    pydicom's ``apply_voi`` maps it, except for an 8-bit LUT of more than
+    256 entries: pydicom 3.0.2 indexes those through a uint8 array, so
+    every value past 255 wraps; the same rule (values below the first
+    mapped value take the first entry, above the last the last) is applied
+    here instead.
+    """
+    from pydicom.pixels import apply_voi
+    item = ds.VOILUTSequence[0]
+    entries, first, bits = (int(v) for v in item.LUTDescriptor)
+    entries = entries or 65536
+    if bits not in (8, *range(10, 17)):
+        raise ValueError(f'LUTDescriptor bits {bits}: not 8 or 10-16')
+    values = np.rint(values).astype(np.int64)
+    if bits == 8 and entries > 256:
+        table = np.asarray(item.LUTData, dtype=np.int64).ravel()
+        if len(table) != entries:
+            raise ValueError(f'LUTData has {len(table)} entries, the '
+                             f'descriptor {entries}')
+        out = table[np.clip(values - first, 0, entries - 1)]
+    else:
+        out = apply_voi(values, ds)
+    return out.astype(np.float64) * (255.0 / (2**bits - 1))
 
 
 def _to_display(arr: np.ndarray, ds, path: str) -> np.ndarray:
@@ -77,7 +108,13 @@ def _to_display(arr: np.ndarray, ds, path: str) -> np.ndarray:
     values = apply_modality_lut(arr, ds)
     center = _first(ds.get('WindowCenter'))
     width = _first(ds.get('WindowWidth'))
-    if center is not None and width is not None:
+    if ds.get('VOILUTSequence'):
+        try:
+            out = _voi_lut(values, ds)
+        except Exception as e:  # pydicom's and ours: a malformed LUT
+            raise InputError(f'{path}: bad VOI LUT Sequence '
+                             f'({type(e).__name__}: {e})') from None
+    elif center is not None and width is not None:
         try:
             out = voi_window(values, center, width,
                              str(ds.get('VOILUTFunction', 'LINEAR')))
@@ -185,6 +222,7 @@ def write_dicom(path: str,
                 rescale: Optional[tuple] = None,
                 window: Optional[tuple] = None,
                 voi_function: Optional[str] = None,
+                voi_lut: Optional[tuple] = None,
                 age: int = 50,
                 sex: str = 'M',
                 view: str = 'PA') -> None:
@@ -203,6 +241,8 @@ def write_dicom(path: str,
         rescale (tuple, optional): (RescaleSlope, RescaleIntercept).
         window (tuple, optional): (WindowCenter, WindowWidth).
         voi_function (str, optional): VOILUTFunction.
+        voi_lut (tuple, optional): (first mapped value, output bits, LUT
+            entries [N] uint16): one VOI LUT Sequence item.
         age (int): PatientAge. sex (str): PatientSex. view (str):
             ViewPosition ('PA' or 'AP').
     """
@@ -256,6 +296,14 @@ def write_dicom(path: str,
         ds.WindowCenter, ds.WindowWidth = (str(v) for v in window)
     if voi_function is not None:
         ds.VOILUTFunction = voi_function
+    if voi_lut is not None:
+        first, lut_bits, table = voi_lut
+        table = np.asarray(table, dtype=np.uint16)
+        item = Dataset()  # both elements' VRs are ambiguous: US here
+        item.add_new(0x00283002, 'US', [len(table) % 65536, int(first),
+                                        int(lut_bits)])  # LUTDescriptor
+        item.add_new(0x00283006, 'US', table.tolist())  # LUTData
+        ds.VOILUTSequence = [item]
     if jpeg:
         from PIL import Image
         buf = io.BytesIO()

@@ -168,3 +168,29 @@ def test_load_transform_names_the_file(tmp_path):
         LoadDicomFromFile()(dict(img_path=path))
     with pytest.raises(InputError, match='missing.dcm'):
         LoadDicomFromFile(cache_dir=str(tmp_path / 'c'))(dict(img_path=path))
+
+
+@pytest.mark.parametrize('bits', [8, 12, 16])
+def test_voi_lut_sequence_wins_over_the_window(tmp_path, bits):
+    """CR/DX files of other sites carry a VOI LUT Sequence: it maps the
+    12-bit values (below its first mapped value: its first entry), scaled
+    from its output range to 8 bits; the window beside it is not used."""
+    path = str(tmp_path / 'a.dcm')
+    raw = (np.arange(64 * 64).reshape(64, 64) % 4096).astype(np.uint16)
+    first, top = 100, 2**bits - 1
+    curve = (np.arange(4096 - first) / (4095 - first))**0.5
+    lut = np.round(top * curve).astype(np.uint16)
+    write_dicom(path, raw, 'p', jpeg=False, bits_stored=12,
+                window=(1000, 2001), voi_lut=(first, bits, lut))
+    expected = lut[np.clip(raw.astype(int) - first, 0, len(lut) - 1)]
+    np.testing.assert_array_equal(
+        read_dicom(path), np.rint(expected * (255 / top)).astype(np.uint8))
+
+
+def test_a_malformed_voi_lut_is_an_input_error(tmp_path):
+    path = str(tmp_path / 'a.dcm')
+    raw = np.zeros((8, 8), np.uint16)
+    write_dicom(path, raw, 'p', jpeg=False, bits_stored=12,
+                voi_lut=(0, 9, np.zeros(16, np.uint16)))
+    with pytest.raises(InputError, match=f'{path}: bad VOI LUT Sequence'):
+        read_dicom(path)
