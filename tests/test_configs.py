@@ -290,6 +290,8 @@ def test_granet_generator_matches_its_abn2nor_config(name):
     model = Config.fromfile(osp.join(CONFIG_ROOT, name)).model
     assert model.generator == gan.generator, name
     assert model.get('residual_generator', False) == gan.residual, name
+    # G's phases continue the Abn2Nor objective's balance
+    assert model.get('recon_balance') == gan.get('recon_balance'), name
     epochs = Config.fromfile(osp.join(CONFIG_ROOT, abn2nor)).train_cfg
     assert model.generator_checkpoint.endswith(
         f'abn2nor/epoch_{epochs.max_epochs}.pth'), name

@@ -1,4 +1,5 @@
 import copy
+import math
 from contextlib import contextmanager, nullcontext
 from typing import Dict, Optional, Tuple
 
@@ -92,6 +93,11 @@ class GRANet(BaseDetector):
             (:class:`ResidualAttentionNeck`). Defaults to None (its
             defaults).
         recon_weight (float): Defaults to 1.0.
+        recon_balance (str, optional): None (eq. 3's mean over pixels) or
+            'boxes': on images with lesions, the pixels inside and outside
+            the (augmented) boxes at equal weight, as the Abn2Nor stage's
+            ``recon_balance`` (keep them equal: G's phases then continue
+            the objective G was trained with). Defaults to None.
         identity_weight (float): Defaults to 1.0.
         lambda_det (float): Weight of the detection loss in G's update.
             Defaults to 1.0.
@@ -116,6 +122,7 @@ class GRANet(BaseDetector):
                  residual_generator: bool = False,
                  attention: Optional[dict] = None,
                  recon_weight: float = 1.0,
+                 recon_balance: Optional[str] = None,
                  identity_weight: float = 1.0,
                  lambda_det: float = 1.0,
                  discriminator: Optional[dict] = None,
@@ -146,7 +153,11 @@ class GRANet(BaseDetector):
         self.generator = build_generator(generator, residual_generator)
         self.generator_checkpoint = generator_checkpoint
         self.generator_size = generator_size
+        if recon_balance not in (None, 'boxes'):
+            raise ValueError(f"recon_balance must be None or 'boxes', got "
+                             f'{recon_balance!r}')
         self.recon_weight = recon_weight
+        self.recon_balance = recon_balance
         self.identity_weight = identity_weight
         self.lambda_det = lambda_det
         if adversarial_weight > 0 and discriminator is None:
@@ -275,8 +286,24 @@ class GRANet(BaseDetector):
             return self.detector(inputs, data_samples, mode=mode)
 
     # ------------------------------------------------------------- losses
+    def _box_masks(self, data_samples, shape, scale) -> torch.Tensor:
+        """[B, 1, h, w] float, 1 inside each sample's gt boxes (input
+        pixels times ``scale`` (sy, sx): G's size)."""
+        h, w = shape
+        masks = torch.zeros(len(data_samples), 1, h, w)
+        for i, s in enumerate(data_samples):
+            boxes = s.gt_instances.bboxes
+            boxes = getattr(boxes, 'tensor', boxes).detach().cpu()
+            for x1, y1, x2, y2 in boxes.tolist():
+                masks[i, :, max(0, int(y1 * scale[0])):
+                      min(h, int(math.ceil(y2 * scale[0]))),
+                      max(0, int(x1 * scale[1])):
+                      min(w, int(math.ceil(x2 * scale[1])))] = 1
+        return masks
+
     def _generator_losses(self, x: torch.Tensor, g: torch.Tensor,
-                          data_samples) -> Dict[str, torch.Tensor]:
+                          data_samples, scale=(1.0, 1.0)
+                          ) -> Dict[str, torch.Tensor]:
         if not all(hasattr(s, 'gen_target') for s in data_samples):
             raise InputError(
                 'GRANet: G is being trained but the batch has no generator '
@@ -286,7 +313,18 @@ class GRANet(BaseDetector):
         kind = torch.tensor([float(s.metainfo.get('gen_target_kind',
                                                   'identity') == 'pseudo')
                              for s in data_samples], device=x.device)
-        err = (g - target).abs().flatten(1).mean(dim=1)
+        diff = (g - target).abs()  # [B, 1, h, w]
+        err = diff.flatten(1).mean(dim=1)
+        if self.recon_balance == 'boxes':
+            inside = self._box_masks(data_samples, g.shape[-2:],
+                                     scale).to(diff.device)
+            n_in = inside.flatten(1).sum(dim=1)
+            mean_in = (diff * inside).flatten(1).sum(dim=1) / \
+                n_in.clamp(min=1)
+            mean_out = (diff * (1 - inside)).flatten(1).sum(dim=1) / \
+                (1 - inside).flatten(1).sum(dim=1).clamp(min=1)
+            err = torch.where((n_in > 0) & (kind > 0),
+                              0.5 * (mean_in + mean_out), err)
         losses = {}
         n_pseudo = kind.sum()
         n_id = len(kind) - n_pseudo
@@ -336,7 +374,10 @@ class GRANet(BaseDetector):
             x, g, residual = self.generate(batch_inputs)
         losses = {}
         if train_g:
-            losses.update(self._generator_losses(x, g, batch_data_samples))
+            scale = (g.shape[-2] / batch_inputs.shape[-2],
+                     g.shape[-1] / batch_inputs.shape[-1])
+            losses.update(self._generator_losses(x, g, batch_data_samples,
+                                                 scale))
             if self.lambda_det != 1.0:
                 residual = _ScaleGrad.apply(residual, self.lambda_det)
         with self._attending(residual):

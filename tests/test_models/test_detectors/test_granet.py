@@ -234,3 +234,31 @@ def test_adversarial_term_in_the_generator_phase(tmp_path):
                     zip(d0, model.discriminator.parameters()))
         assert moved == moves, phase
         assert ('loss_g_adv' in log) == moves and ('loss_d' in log) == moves
+
+
+def test_box_balanced_reconstruction_in_the_generator_phase():
+    """recon_balance='boxes': an error of G confined to a lesion image's
+    boxes weighs half of its reconstruction term (instead of the boxes'
+    share of the pixels); images without lesions keep the plain mean."""
+    from mmdet.structures import DetDataSample
+    from mmengine.structures import InstanceData
+    model = build_mini(recon_balance='boxes', generator_size=32)
+    plain = build_mini(generator_size=32)
+    samples = []
+    for kind, boxes in (('pseudo', [[0, 0, 32, 32]]), ('identity', [])):
+        s = DetDataSample()
+        s.gt_instances = InstanceData(bboxes=torch.tensor(
+            boxes, dtype=torch.float32).reshape(-1, 4))
+        s.set_metainfo(dict(gen_target_kind=kind))
+        s.set_field(torch.zeros(1, 64, 64), 'gen_target', field_type='data')
+        samples.append(s)
+    g = torch.zeros(2, 1, 32, 32)  # G at half the input's size
+    g[:, :, :16, :16] = 1.0  # wrong inside the box (a quarter of G's image)
+    x = torch.zeros(2, 1, 32, 32)
+    bal = model._generator_losses(x, g, samples, scale=(0.5, 0.5))
+    ref = plain._generator_losses(x, g, samples, scale=(0.5, 0.5))
+    assert torch.isclose(ref['loss_g_recon'], torch.tensor(0.25))
+    assert torch.isclose(bal['loss_g_recon'], torch.tensor(0.5))
+    assert torch.isclose(bal['loss_g_identity'], ref['loss_g_identity'])
+    with pytest.raises(ValueError, match='recon_balance'):
+        build_mini(recon_balance='pixels')
