@@ -154,3 +154,59 @@ def test_vectorised_matches_plain_loops_on_random_data():
     r = rsna_ap(preds, scores, gts)
     assert r['num_images'] == len(ref)
     assert r['AP'] == pytest.approx(np.mean(ref), abs=1e-12)
+
+
+def peer_map_iou(gt, pred, scores, thresholds=RSNA_IOU_THRS):
+    """The rule most RSNA peers copied (the public `map_iou` kernel): per
+    threshold, each ground-truth box in turn takes the first
+    still-unmatched prediction, in descending confidence, with IoU >= t;
+    FP = the predictions left over. Written here from its description, to
+    show where it and the challenge's rule (mmgranet's) part."""
+    if not len(gt) and not len(pred):
+        return None
+    pred = pred[np.argsort(-scores, kind='stable')]
+    ious = bbox_iou_xyxy(gt, pred) if len(gt) and len(pred) else \
+        np.zeros((len(gt), len(pred)))
+    total = 0.0
+    for t in thresholds:
+        taken, tp = set(), 0
+        for i in range(len(gt)):
+            j = next((j for j in range(len(pred))
+                      if j not in taken and ious[i, j] >= t), None)
+            if j is not None:
+                taken.add(j)
+                tp += 1
+        fp, fn = len(pred) - len(taken), len(gt) - tp
+        total += tp / (tp + fp + fn)
+    return total / len(thresholds)
+
+
+def test_where_the_peer_map_iou_rule_differs():
+    """docs/evaluation.md, "The match rule": (1) an IoU exactly at a
+    threshold is a hit for `map_iou` (>=), a miss for the challenge (>);
+    (2) ground-truth-first matching gives a confident prediction to the
+    first box it overlaps enough, where confidence-first matching gives it
+    the box it overlaps most; otherwise the two agree."""
+    # (1) IoU exactly 0.5 (a 10 x 10 box against its 10 x 20 extension)
+    gt, pred = B([0, 0, 10, 10]), B([0, 0, 10, 20])
+    ours = score_one(pred, S(0.9), gt, iou_thrs=(0.5, ))['AP']
+    assert ours == 0 and peer_map_iou(gt, pred, S(0.9), (0.5, )) == 1
+    # (2) P1 (confident) overlaps both A and B (B more), P2 only A
+    a, b = [0, 0, 10, 10], [2, 0, 14, 10]
+    p1, p2 = [1, 0, 13, 10], [0, 0, 10, 11]
+    gt, pred, scores = B(a, b), B(p1, p2), S(0.9, 0.8)
+    iou = bbox_iou_xyxy(gt, pred)
+    assert iou[1, 0] > iou[0, 0] >= 0.6 and iou[0, 1] >= 0.6 > iou[1, 1]
+    thr = (0.6, )
+    assert score_one(pred, scores, gt, iou_thrs=thr)['AP'] == 1.0  # P1-B
+    # the peer rule: A takes P1, B is missed, P2 is a false positive
+    assert peer_map_iou(gt, pred, scores, thr) == pytest.approx(1 / 3)
+    # elsewhere they agree: random images away from ties
+    rng = np.random.default_rng(0)
+    for _ in range(50):
+        g = B(*[[x, y, x + w, y + h] for x, y, w, h in
+                rng.uniform([0, 0, 20, 20], [200, 200, 60, 60], (1, 4))])
+        p = g + rng.normal(0, 8, g.shape)
+        s = rng.uniform(0, 1, len(p))
+        assert score_one(p, s, g)['AP'] == pytest.approx(
+            peer_map_iou(g, p, s))

@@ -17,7 +17,7 @@ from mmgranet.fileio import read_dicom, read_rsna_labels, read_split_file
 
 ROWS = ['oracle: twin targets, box-balanced',
         'inpainted, box-balanced, one-sided',
-        'paper: G_realistic targets, global L1 (configs)']
+        'paper: G_realistic targets, global L1']
 
 
 def test_target_tools_write_the_training_patients(granet_stages, tmp_path):

@@ -36,20 +36,29 @@ from mmgranet.apis.pipeline import PRESETS, REPO, config_epochs
 from mmgranet.fileio import atomic_write
 
 CONFIGS = PRESETS['mini']['configs']
-PAPER = {'model.residual': False}  # the paper's plain CycleGAN generator
-RESIDUAL = {'model.residual': True}  # G = x + D(x), the configs' default
+# every row states its reconstruction balance, whatever the configs' default
+GLOBAL = {'model.recon_balance': None,  # eq. 2 / eq. 3's mean over pixels
+          'train_dataloader.dataset.box_mask': False}
 BOXES = {'model.recon_balance': 'boxes',
          'train_dataloader.dataset.box_mask': True}
+PAPER = dict(GLOBAL, **{'model.residual': False})  # the paper's plain G
+RESIDUAL = dict(GLOBAL, **{'model.residual': True})  # G = x + D(x)
 BALANCED = dict(RESIDUAL, **BOXES)
 # name: (targets, eq. 2 options, eq. 3 options)
 ROWS = {
     'oracle: twin targets, box-balanced': ('twin', None, BALANCED),
     'oracle: twin targets, global L1': ('twin', None, RESIDUAL),
-    'paper: G_realistic targets, global L1 (configs)': (
+    'paper: G_realistic targets, global L1': (
         'realistic', RESIDUAL, RESIDUAL),
     "paper's plain G": ('realistic', PAPER, PAPER),
     'G_realistic targets, box-balanced': (
         'realistic', BALANCED, BALANCED),
+    'G_realistic targets, box-balanced, identity 1': (
+        'realistic', BALANCED,
+        dict(BALANCED, **{'model.identity_weight': 1.0})),
+    'G_realistic targets, box-balanced, no adversarial term': (
+        'realistic', BALANCED,
+        dict(BALANCED, **{'model.adversarial_weight': 0.0})),
     'inpainted targets, box-balanced': ('inpaint', None, BALANCED),
     'inpainted, box-balanced, identity 1': (
         'inpaint', None, dict(BALANCED, **{'model.identity_weight': 1.0})),
