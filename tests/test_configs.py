@@ -50,6 +50,10 @@ def train_gan_one_step(model, cfg):
         channels = cfg.model.generator.in_channels
         source, target_domain = imgs(channels), None
         data = dict(inputs=dict(input=source, target=imgs(), real=imgs()))
+        if cfg.model.get('recon_balance') == 'boxes':  # the lesion boxes
+            mask = torch.zeros(2, 1, 64, 64, dtype=torch.uint8)
+            mask[:, :, 16:40, 8:30] = 255
+            data['inputs']['mask'] = mask
     log = model.train_step(data, optim)
     assert all(torch.isfinite(v) for v in log.values()), log
     moved = model.generators.parameters() if hasattr(model, 'generators') \

@@ -5,9 +5,10 @@
 # trains every method for the same number of steps.
 _base_ = './realistic_resnet6-32c_1xb4-8e_mini-rsna.py'
 
-model = dict(generator=dict(in_channels=2))
+# the inputs have no lesions: the plain L1 (box balance is Abn2Nor's)
+model = dict(generator=dict(in_channels=2), recon_balance=None)
 train_dataloader = dict(
-    dataset=dict(input_root=_base_.aligned_root,
+    dataset=dict(box_mask=False, input_root=_base_.aligned_root,
                  target_root=_base_.pairs_root + 'pseudo_abnormal/',
                  normal_root=_base_.aligned_root, real_class=1,
                  input_from_provenance=True, region_mask=True))

@@ -14,7 +14,8 @@ model = dict(
     generator=generator,
     generator_checkpoint=abn2nor_checkpoint,
     generator_size=128,
-    residual_generator=True)  # as the Abn2Nor config's model.residual
+    residual_generator=True,  # as the Abn2Nor config's model.residual
+    recon_balance='boxes')  # ... and its model.recon_balance
 
 train_pipeline = [
     _base_.load, _base_.annotations, _base_.align, _base_.generator_target,

@@ -23,7 +23,7 @@ residual_generator = True  # as the Abn2Nor config's model.residual
 attention = dict(mode='residual', norm='none')
 # ======================= Possible modified parameters =======================
 recon_weight = 1.0
-recon_balance = None  # as the Abn2Nor config's model.recon_balance
+recon_balance = 'boxes'  # as the Abn2Nor config's model.recon_balance
 identity_weight = 1.0
 lambda_det = 1.0
 generator_lr = 1e-4

@@ -28,7 +28,7 @@ residual_generator = True  # as the Abn2Nor config's model.residual
 attention = dict(mode='residual', norm='none')
 # ======================= Possible modified parameters =======================
 recon_weight = 1.0  # G's phase: L1 to eq. 3's target on abnormal images
-recon_balance = None  # as the Abn2Nor config's model.recon_balance
+recon_balance = 'boxes'  # as the Abn2Nor config's model.recon_balance
 identity_weight = 1.0  # ... and to itself on images without lesions
 lambda_det = 1.0  # ... plus this times the detection loss through I_r
 generator_lr = 1e-4

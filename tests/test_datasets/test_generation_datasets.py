@@ -56,14 +56,15 @@ def test_normal_to_abnormal_triples(pipeline_env):
 
 
 def test_abn2nor_pairs_with_box_masks(pipeline_env):
-    """box_mask=True: each eq. 3 pair carries its patient's lesion boxes,
-    which is where x and its pseudo-normal target differ (flipped with
-    them)."""
+    """box_mask=True (the configs' default with recon_balance='boxes'):
+    each eq. 3 pair carries its patient's lesion boxes, which is where x
+    and its pseudo-normal target differ (flipped with them)."""
     init_default_scope('mmgranet')
     cfg = Config.fromfile(osp.join(
         REPO_ROOT, 'configs', 'cgan',
         'abn2nor_resnet6-32c_1xb4-10e_mini-rsna.py'))
-    cfg.train_dataloader.dataset.box_mask = True
+    assert cfg.train_dataloader.dataset.box_mask
+    assert cfg.model.recon_balance == 'boxes'
     ds = DATASETS.build(cfg.train_dataloader.dataset)
     inside, outside = [], []
     for i in range(len(ds)):
@@ -76,5 +77,6 @@ def test_abn2nor_pairs_with_box_masks(pipeline_env):
         inside.append(diff[mask > 0].mean())
         outside.append(diff[mask == 0].mean())
     assert np.mean(inside) > 3 * np.mean(outside)
-    assert 'mask' not in build(
-        'cgan/abn2nor_resnet6-32c_1xb4-10e_mini-rsna.py')[0]['inputs']
+    cfg.train_dataloader.dataset.box_mask = False
+    assert 'mask' not in DATASETS.build(cfg.train_dataloader.dataset)[0][
+        'inputs']
