@@ -17,7 +17,8 @@ MARKDOWN = sorted(
     osp.relpath(p, REPO) for p in
     glob.glob(osp.join(REPO, '*.md')) +
     glob.glob(osp.join(REPO, 'docs', '**', '*.md'), recursive=True) +
-    glob.glob(osp.join(REPO, 'configs', '**', '*.md'), recursive=True))
+    glob.glob(osp.join(REPO, 'configs', '**', '*.md'), recursive=True) +
+    glob.glob(osp.join(REPO, 'tools', '*.md')))
 
 
 def read(path):
@@ -31,6 +32,17 @@ def test_the_docs_are_there():
                  'docs/architecture.md', 'docs/rsna.md',
                  'configs/granet/README.md', 'configs/retinanet/README.md'):
         assert path in MARKDOWN, path
+
+
+def test_tools_readme_lists_every_script():
+    text = read('tools/README.md')
+    scripts = sorted(
+        osp.relpath(p, osp.join(REPO, 'tools')) for p in
+        glob.glob(osp.join(REPO, 'tools', '**', '*.py'), recursive=True) +
+        glob.glob(osp.join(REPO, 'tools', '**', '*.sh'), recursive=True))
+    assert scripts
+    missing = [s for s in scripts if f']({s})' not in text]
+    assert not missing, missing
 
 
 def test_the_readme_is_short():
