@@ -69,9 +69,11 @@ def test_cgan_trains_under_amp():
     imgs = [torch.randint(0, 256, (2, 1, 64, 64), generator=gen,
                           dtype=torch.uint8) for _ in range(3)]
     g0 = [p.clone() for p in model.generator.parameters()]
+    mask = torch.zeros(2, 1, 64, 64, dtype=torch.uint8)  # the pairs' boxes
+    mask[:, :, 10:30, 12:40] = 255  # (the configs' box-balanced L1)
     log = model.train_step(
-        dict(inputs=dict(input=imgs[0], target=imgs[1], real=imgs[2])),
-        optim)
+        dict(inputs=dict(input=imgs[0], target=imgs[1], real=imgs[2],
+                         mask=mask)), optim)
     assert all(torch.isfinite(v) for v in log.values())
     assert any(not torch.equal(a, b)
                for a, b in zip(g0, model.generator.parameters()))
