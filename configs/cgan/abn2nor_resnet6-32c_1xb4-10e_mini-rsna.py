@@ -1,7 +1,7 @@
 # eq. 3 on mini-RSNA at 128 px with the small generator of the mini eq. 2.
 _base_ = './realistic_resnet6-32c_1xb4-8e_mini-rsna.py'
 
-identity_weight = 0.0
+identity_weight = 1.0
 model = dict(identity_weight=identity_weight)
 train_dataloader = dict(
     dataset=dict(input_root=_base_.aligned_root,

@@ -6,7 +6,7 @@ _base_ = ['./realistic_resnet9-64c_1xb4-100e_rsna.py']
 
 # > 0 adds L1(G(y), y) on the real normals: GRANet wants G to be the
 # identity on normal images (not in the paper's eq. 3)
-identity_weight = 0.0
+identity_weight = 1.0
 
 model = dict(identity_weight=identity_weight)
 train_dataloader = dict(

@@ -24,6 +24,7 @@ line of output is the JSON of every result.
 """
 import argparse
 import glob
+import hashlib
 import json
 import os
 import os.path as osp
@@ -38,9 +39,11 @@ from mmgranet.fileio import atomic_write
 CONFIGS = PRESETS['mini']['configs']
 # every row states its reconstruction balance, whatever the configs' default
 GLOBAL = {'model.recon_balance': None,  # eq. 2 / eq. 3's mean over pixels
-          'train_dataloader.dataset.box_mask': False}
+          'train_dataloader.dataset.box_mask': False,
+          'model.identity_weight': 0.0}
 BOXES = {'model.recon_balance': 'boxes',
-         'train_dataloader.dataset.box_mask': True}
+         'train_dataloader.dataset.box_mask': True,
+         'model.identity_weight': 0.0}
 PAPER = dict(GLOBAL, **{'model.residual': False})  # the paper's plain G
 RESIDUAL = dict(GLOBAL, **{'model.residual': True})  # G = x + D(x)
 BALANCED = dict(RESIDUAL, **BOXES)
@@ -56,6 +59,9 @@ ROWS = {
     'G_realistic targets, box-balanced, identity 1': (
         'realistic', BALANCED,
         dict(BALANCED, **{'model.identity_weight': 1.0})),
+    'G_realistic targets, box-balanced, 3x eq. 3 epochs': (
+        'realistic', BALANCED,
+        dict(BALANCED, **{'train_cfg.max_epochs': 30})),
     'G_realistic targets, box-balanced, no adversarial term': (
         'realistic', BALANCED,
         dict(BALANCED, **{'model.adversarial_weight': 0.0})),
@@ -110,14 +116,22 @@ def make_targets(kind, eq2, out, env, seed, log, seconds, fast=False):
              f'{data}splits/{env["MMGRANET_SETTING"]}_train.txt', '--out',
              targets], env, log)
     else:
-        realistic = osp.join(out, 'realistic')
+        # eq. 2 and its targets depend only on eq. 2's options and the
+        # seed: rows that share them share one training
+        key = hashlib.sha1(json.dumps([eq2, fast], sort_keys=True).encode()
+                           ).hexdigest()[:10]
+        shared = osp.join(osp.dirname(osp.dirname(out)), 'eq2',
+                          f'{key}-seed{seed}')
+        targets = osp.join(shared, 'realistic_targets') + '/'
+        realistic = osp.join(shared, 'realistic')
         n2 = config_epochs(CONFIGS['realistic'], env, fast, options=eq2)
         if not osp.exists(osp.join(realistic, f'epoch_{n2}.pth')):
             _, seconds['realistic'] = run(
                 ['tools/train.py', CONFIGS['realistic'], '--work-dir',
                  realistic, '--cfg-options', f'randomness.seed={seed}',
                  *options(eq2), *(FAST if fast else [])], env, log)
-        cfg = child_config(osp.join(out, 'realistic.py'),
+        os.makedirs(shared, exist_ok=True)
+        cfg = child_config(osp.join(shared, 'realistic.py'),
                            CONFIGS['realistic'], eq2)
         _, seconds['targets'] = run(
             ['tools/make_realistic_targets.py', cfg,
