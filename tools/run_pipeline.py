@@ -12,7 +12,8 @@ import json
 import os.path as osp
 import sys
 
-from mmgranet.apis.pipeline import PRESETS, STAGES, PipelineRun
+from mmgranet.apis.pipeline import (PRESETS, STAGES, PipelineError,
+                                    PipelineRun)
 from mmgranet.fileio import atomic_write
 
 DETECTORS = dict(baseline='RetinaNet† baseline',
@@ -135,4 +136,7 @@ def main(argv=None) -> int:
 
 
 if __name__ == '__main__':
-    sys.exit(main())
+    try:
+        sys.exit(main())
+    except PipelineError as e:  # the stage and its log, not a traceback
+        sys.exit(f'error: {e}')

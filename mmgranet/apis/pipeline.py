@@ -54,6 +54,12 @@ PROGRESS = re.compile(
 LOG_STAMP = re.compile(r'^\d+/\d+ [\d:]+ - mmengine - \w+ - ')
 
 
+class PipelineError(RuntimeError):
+    """A stage failed, was stopped or did not write its outputs, or the
+    pipeline was asked for something it does not have; the message says
+    which, with the log to read. The tools print it and exit."""
+
+
 @dataclass(frozen=True)
 class Stage:
     """One step of the pipeline.
@@ -246,16 +252,13 @@ def config_files(config: str) -> List[str]:
     return files
 
 
-def config_epochs(config: str, env: Dict[str, str], fast: bool = False,
-                  options: Optional[dict] = None) -> int:
-    """The epochs a config trains (its last checkpoint's number), with
-    ``options`` (--cfg-options) merged; with ``fast`` as the pipeline's
-    --fast runs it (one epoch, or one detector epoch)."""
+def load_config(config: str, env: Dict[str, str],
+                options: Optional[dict] = None):
+    """A repository config as a stage reads it: with the setting's
+    environment variables (``env``) and ``options`` (--cfg-options)."""
     import warnings
 
     from mmengine import Config
-
-    from mmgranet.engine.loops.alternating_loop import epochs_for_detector
     saved = {k: os.environ.get(k) for k in env}
     os.environ.update(env)
     try:
@@ -269,7 +272,22 @@ def config_epochs(config: str, env: Dict[str, str], fast: bool = False,
                 os.environ.pop(k, None)
             else:
                 os.environ[k] = v
-    train_cfg = cfg.train_cfg
+    return cfg
+
+
+def counts_detector_epochs(cfg) -> bool:
+    """Whether a config's loop counts detector epochs (GRANet's
+    alternating loop) rather than epochs."""
+    return cfg.train_cfg.get('detector_epochs') is not None
+
+
+def config_epochs(config: str, env: Dict[str, str], fast: bool = False,
+                  options: Optional[dict] = None) -> int:
+    """The epochs a config trains (its last checkpoint's number), with
+    ``options`` (--cfg-options) merged; with ``fast`` as the pipeline's
+    --fast runs it (one epoch, or one detector epoch)."""
+    from mmgranet.engine.loops.alternating_loop import epochs_for_detector
+    train_cfg = load_config(config, env, options).train_cfg
     if train_cfg.get('detector_epochs') is not None:
         return epochs_for_detector(1 if fast else train_cfg.detector_epochs,
                                    train_cfg.get('schedule', '2:2'))
@@ -400,8 +418,8 @@ class Pipeline:
             env['OMP_NUM_THREADS'] = self._threads()
         with self._lock:
             if self._stopping:
-                raise SystemExit(f'[{name}] not started: another stage '
-                                 'failed')
+                raise PipelineError(f'[{name}] not started: another stage '
+                                    'failed')
             proc = subprocess.Popen(cmd, cwd=REPO, stdout=subprocess.PIPE,
                                     stderr=subprocess.STDOUT, text=True,
                                     env=env, bufsize=1)
@@ -418,19 +436,19 @@ class Pipeline:
             del self._procs[name]
             stopped = self._stopping
         if rc != 0 and stopped:
-            raise SystemExit(f'[{name}] stopped because another stage '
-                             f'failed; log: {log}. Rerun the same command '
-                             'to resume.')
+            raise PipelineError(f'[{name}] stopped because another stage '
+                                f'failed; log: {log}. Rerun the same command '
+                                'to resume.')
         if rc != 0:
             with open(log) as f:
                 tail = f.readlines()[-25:]
             sys.stderr.write(''.join(tail))
-            raise SystemExit(f'[{name}] failed (exit {rc}); full log: {log}'
-                             '. Rerun the same command to resume.')
+            raise PipelineError(f'[{name}] failed (exit {rc}); full log: {log}'
+                                '. Rerun the same command to resume.')
         missing = [o for o in outputs if not osp.exists(o)]
         if missing:
-            raise SystemExit(f'[{name}] finished but did not write '
-                             f'{missing}; see {log}')
+            raise PipelineError(f'[{name}] finished but did not write '
+                                f'{missing}; see {log}')
         seconds = time.time() - start
         self.timings[name] = seconds
         with atomic_write(stamp_path) as f:
@@ -556,8 +574,10 @@ class PipelineRun:
             cmd += ([] if '--cfg-options' in cmd else ['--cfg-options'])
             cmd += [f'randomness.seed={self.seed}']
         if stage.train and self.fast:
-            cfg = self.preset['configs'][stage.config]
-            loop = 'detector_epochs' if 'granet' in cfg else 'max_epochs'
+            cfg = load_config(self.preset['configs'][stage.config],
+                              self.env)
+            loop = 'detector_epochs' if counts_detector_epochs(cfg) \
+                else 'max_epochs'
             cmd += [f'train_cfg.{loop}=1',
                     'train_dataloader.num_workers=0',
                     'train_dataloader.persistent_workers=False']
@@ -588,8 +608,8 @@ class PipelineRun:
         """``name`` and every stage it depends on, in table order."""
         by_name = {s.name: s for s in stages}
         if name not in by_name:
-            raise SystemExit(f'no stage {name!r}; stages: '
-                             f'{", ".join(by_name)}')
+            raise PipelineError(f'no stage {name!r}; stages: '
+                                f'{", ".join(by_name)}')
         todo, keep = [name], set()
         while todo:
             n = todo.pop()
@@ -602,9 +622,9 @@ class PipelineRun:
     def run(self, stages=STAGES) -> None:
         if not self.preset.get('generate') and \
                 not osp.exists(self.data + 'stage_2_train_labels.csv'):
-            raise SystemExit(f'{self.data}: no stage_2_train_labels.csv; '
-                             'put the RSNA stage 2 files there '
-                             '(docs/pipeline.md)')
+            raise PipelineError(f'{self.data}: no stage_2_train_labels.csv; '
+                                'put the RSNA stage 2 files there '
+                                '(docs/pipeline.md)')
         if self.smoke and not self.pipe.dry_run:
             write_smoke_weights(self.art)
         first = [s for s in stages if s.name in ('data', 'splits')]

@@ -56,7 +56,8 @@ def test_a_set_omp_num_threads_is_kept(tmp_path, monkeypatch):
 def test_main_failure_stops_the_branch(tmp_path):
     pipe = runner.Pipeline(str(tmp_path / 'work'), jobs=2)
     started = str(tmp_path / 'started')
-    with pytest.raises(SystemExit, match=r'\[broken\] failed \(exit 3\)'):
+    with pytest.raises(runner.PipelineError,
+                       match=r'\[broken\] failed \(exit 3\)'):
         with pipe.beside('slow', lambda: pipe.stage('slow', python(
                 f'import time; open({started!r}, "w"); time.sleep(120)'),
                 [str(tmp_path / 'never')])):
@@ -73,7 +74,7 @@ def test_main_failure_stops_the_branch(tmp_path):
 
 def test_branch_failure_stops_the_main_chain(tmp_path):
     pipe = runner.Pipeline(str(tmp_path / 'work'), jobs=2)
-    with pytest.raises(SystemExit, match=r'\[slow\] stopped because '
+    with pytest.raises(runner.PipelineError, match=r'\[slow\] stopped because '
                        'another stage failed'):
         with pipe.beside('broken', lambda: pipe.stage(
                 'broken',
@@ -83,7 +84,7 @@ def test_branch_failure_stops_the_main_chain(tmp_path):
     assert len(pipe._errors) == 1
     assert '[broken] failed (exit 4)' in str(pipe._errors[0])
     # nothing starts once a stage has failed
-    with pytest.raises(SystemExit, match='not started'):
+    with pytest.raises(runner.PipelineError, match='not started'):
         pipe.stage('next', python('pass'), [])
 
 
@@ -138,7 +139,7 @@ def test_until_runs_a_stage_and_what_it_needs():
     names = [s.name for s in runner.PipelineRun.needed_for('abn2nor')]
     assert names == ['data', 'splits', 'reference', 'aligner', 'align',
                      'pairs', 'realistic', 'targets', 'abn2nor']
-    with pytest.raises(SystemExit, match='no stage'):
+    with pytest.raises(runner.PipelineError, match='no stage'):
         runner.PipelineRun.needed_for('nothing')
 
 

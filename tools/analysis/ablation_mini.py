@@ -39,7 +39,8 @@ from concurrent.futures import ThreadPoolExecutor
 
 import numpy as np
 
-from mmgranet.apis.pipeline import REPO, PipelineRun, config_epochs
+from mmgranet.apis.pipeline import (REPO, PipelineError, PipelineRun,
+                                    config_epochs)
 from mmgranet.evaluation.functional import heldout_ap, load_for_scoring
 from mmgranet.fileio import atomic_write
 
@@ -353,4 +354,7 @@ def main():
 
 
 if __name__ == '__main__':
-    main()
+    try:
+        main()
+    except PipelineError as e:  # a chain stage failed: its log is named
+        raise SystemExit(f'error: {e}') from None
