@@ -12,8 +12,7 @@ import json
 import os.path as osp
 import sys
 
-from mmgranet.apis.pipeline import (PRESETS, STAGES, PipelineError,
-                                    PipelineRun)
+from mmgranet.apis.pipeline import PRESETS, STAGES, PipelineError, PipelineRun
 from mmgranet.fileio import atomic_write
 
 DETECTORS = dict(baseline='RetinaNet† baseline',

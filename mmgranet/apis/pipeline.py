@@ -44,6 +44,7 @@ from dataclasses import dataclass
 from typing import Dict, List, Optional, Tuple
 
 from mmgranet.fileio import atomic_write
+from .setting import Setting
 
 REPO = osp.dirname(osp.dirname(osp.dirname(osp.abspath(__file__))))
 
@@ -517,11 +518,10 @@ class PipelineRun:
         self.work_root = (work_root or
                           self.preset['work_root']).rstrip('/') + '/'
         self.setting = setting
-        self.art = f'{self.work_root}{setting}/'
+        self.where = Setting(self.data, self.work_root, setting)
+        self.art = self.where.artifacts
         self.fast = fast
-        self.env = dict(MMGRANET_DATA_ROOT=self.data,
-                        MMGRANET_WORK_ROOT=self.work_root,
-                        MMGRANET_SETTING=setting)
+        self.env = self.where.env
         self.pipe = Pipeline(self.art, dry_run,
                              jobs or self.preset['jobs'], self.env)
         self._epochs: Dict[str, int] = {}
@@ -552,8 +552,8 @@ class PipelineRun:
              if not isinstance(v, dict)},
             py=sys.executable, data=self.data, art=self.art,
             setting=self.setting,
-            train_split=f'{self.data}splits/{self.setting}_train.txt',
-            val_split=f'{self.data}splits/{self.setting}_val.txt',
+            train_split=self.where.split_file('train'),
+            val_split=self.where.split_file('val'),
             config=self.preset['configs'].get(stage.config or '', ''))
 
         def replace(m):

@@ -158,3 +158,16 @@ def test_every_training_stage_takes_the_seed(tmp_path, seed):
     for stage in runner.STAGES:  # nothing else is told a seed
         if not stage.train:
             assert not any('seed' in w for w in run.command(stage))
+
+
+def test_a_setting_is_the_configs_environment():
+    from mmgranet.apis.setting import Setting
+    s = Setting('data/x', 'work/', 'holdout60')
+    assert s.artifacts == 'work/holdout60/'
+    assert s.env == dict(MMGRANET_DATA_ROOT='data/x/',
+                         MMGRANET_WORK_ROOT='work/',
+                         MMGRANET_SETTING='holdout60')
+    assert s.split_file('val') == 'data/x/splits/holdout60_val.txt'
+    run = runner.PipelineRun('mini', data_root='data/x', work_root='work',
+                             setting='holdout60', dry_run=True)
+    assert run.env == s.env and run.art == s.artifacts

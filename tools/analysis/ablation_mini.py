@@ -41,6 +41,7 @@ import numpy as np
 
 from mmgranet.apis.pipeline import (REPO, PipelineError, PipelineRun,
                                     config_epochs)
+from mmgranet.apis.setting import add_setting_args, setting_from_args
 from mmgranet.evaluation.functional import heldout_ap, load_for_scoring
 from mmgranet.fileio import atomic_write
 
@@ -204,10 +205,7 @@ def main():
     parser.add_argument('--jobs', type=int, default=1,
                         help='runs in parallel (each with '
                         'OMP_NUM_THREADS=cores/jobs)')
-    parser.add_argument('--data-root', default='data/mini-rsna/')
-    parser.add_argument('--work-root', default='work_dirs/pipeline_mini/',
-                        help="make demo's work root")
-    parser.add_argument('--setting', default='fold0')
+    add_setting_args(parser)
     parser.add_argument('--out', default='work_dirs/ablation_mini')
     parser.add_argument('--chain', choices=['whole', 'shared'],
                         default='whole',
@@ -217,9 +215,7 @@ def main():
     parser.add_argument('--report', action='store_true',
                         help='only print the tables of the finished runs')
     args = parser.parse_args()
-    env = dict(MMGRANET_DATA_ROOT=args.data_root.rstrip('/') + '/',
-               MMGRANET_WORK_ROOT=args.work_root.rstrip('/') + '/',
-               MMGRANET_SETTING=args.setting)
+    env = setting_from_args(args).env
     settings = [args.setting] + ([args.holdout_setting]
                                  if '2' in args.tables else [])
     whole = args.chain == 'whole'

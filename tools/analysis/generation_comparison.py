@@ -37,6 +37,7 @@ import numpy as np
 
 from mmgranet.apis import load_detector, load_translator
 from mmgranet.apis.pipeline import REPO, config_epochs
+from mmgranet.apis.setting import add_setting_args, setting_from_args
 from mmgranet.apis.twin_cases import box_mask, held_out_cases
 from mmgranet.evaluation.functional import (bbox_iou_xyxy, region_scores,
                                             residual_localisation)
@@ -179,9 +180,7 @@ def mean_std(values):
 def main():
     parser = argparse.ArgumentParser(description=__doc__.split('\n')[0])
     parser.add_argument('--seeds', type=int, nargs='+', default=[0, 1, 2])
-    parser.add_argument('--data-root', default='data/mini-rsna/')
-    parser.add_argument('--work-root', default='work_dirs/pipeline_mini/')
-    parser.add_argument('--setting', default='fold0')
+    add_setting_args(parser)
     parser.add_argument('--detector', nargs=2, metavar=('CONFIG', 'CKPT'),
                         help='a detector trained on real (aligned) images; '
                         "default: make demo's baseline RetinaNet†")
@@ -196,11 +195,8 @@ def main():
     if args.detector and args.cutoff is None:
         parser.error('--detector needs --cutoff (its score cut-off chosen '
                      'on validation patients)')
-    data = args.data_root.rstrip('/') + '/'
-    art = osp.join(args.work_root, args.setting) + '/'
-    env = dict(MMGRANET_DATA_ROOT=data,
-               MMGRANET_WORK_ROOT=args.work_root.rstrip('/') + '/',
-               MMGRANET_SETTING=args.setting)
+    setting = setting_from_args(args)
+    data, art, env = setting.data_root, setting.artifacts, setting.env
     if not osp.exists(osp.join(art, 'realistic_targets')):
         raise SystemExit(f'{art}: no eq. 3 targets; run `make demo` first '
                          '(it makes every input of the comparison)')

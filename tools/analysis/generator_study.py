@@ -34,6 +34,7 @@ import sys
 import time
 
 from mmgranet.apis.pipeline import PRESETS, REPO, config_epochs
+from mmgranet.apis.setting import add_setting_args, setting_from_args
 from mmgranet.fileio import atomic_write
 
 CONFIGS = PRESETS['mini']['configs']
@@ -260,15 +261,10 @@ def main():
                         help='test-patient scores at every second epoch')
     parser.add_argument('--fast', action='store_true',
                         help='one epoch per training (tests)')
-    parser.add_argument('--data-root', default='data/mini-rsna/',
-                        help="any data root in mini-RSNA's layout")
-    parser.add_argument('--work-root', default='work_dirs/pipeline_mini/')
-    parser.add_argument('--setting', default='fold0')
+    add_setting_args(parser)  # any data root in mini-RSNA's layout
     parser.add_argument('--out', default='work_dirs/generator_study')
     args = parser.parse_args()
-    env = dict(MMGRANET_DATA_ROOT=args.data_root.rstrip('/') + '/',
-               MMGRANET_WORK_ROOT=args.work_root.rstrip('/') + '/',
-               MMGRANET_SETTING=args.setting)
+    env = setting_from_args(args).env
     results = []
     for name in args.rows:
         for seed in args.seeds:
