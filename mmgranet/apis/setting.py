@@ -68,3 +68,21 @@ def add_setting_args(parser: argparse.ArgumentParser,
 
 def setting_from_args(args: argparse.Namespace) -> Setting:
     return Setting(args.data_root, args.work_root, args.setting)
+
+
+def add_artifact_args(parser: argparse.ArgumentParser) -> None:
+    """The measurement tools' arguments: a mini-RSNA data root (with its
+    ground truth), a setting's artifact dir and, optionally, its name;
+    :func:`artifacts_from_args` reads them back."""
+    parser.add_argument('data_root', help="mini-RSNA's layout: "
+                        'normal_twins/{patientId}_twin.png, poses.csv, '
+                        'test_labels.csv')
+    parser.add_argument('--artifacts', required=True,
+                        help="the setting's artifact dir (WORK/<setting>/)")
+    parser.add_argument('--setting', help='default: the artifact dir name')
+
+
+def artifacts_from_args(args: argparse.Namespace):
+    """(artifact dir ending with '/', the setting's name)."""
+    art = args.artifacts.rstrip('/') + '/'
+    return art, args.setting or osp.basename(art.rstrip('/'))

@@ -10,20 +10,17 @@ import json
 import os
 import os.path as osp
 
+from mmgranet.apis.setting import add_artifact_args, artifacts_from_args
 from mmgranet.apis.twin_cases import held_out_cases
 from mmgranet.fileio import write_dicom
 
 
 def main():
     parser = argparse.ArgumentParser(description=__doc__.split('\n')[0])
-    parser.add_argument('data_root', help='a mini-RSNA (normal_twins/)')
-    parser.add_argument('--artifacts', required=True,
-                        help="the setting's artifact dir (WORK/<setting>/)")
-    parser.add_argument('--setting', help='default: the artifact dir name')
+    add_artifact_args(parser)
     parser.add_argument('--out', required=True)
     args = parser.parse_args()
-    art = args.artifacts.rstrip('/') + '/'
-    setting = args.setting or osp.basename(art.rstrip('/'))
+    art, setting = artifacts_from_args(args)
     dst = osp.join(args.out, 'stage_2_train_images')
     os.makedirs(dst, exist_ok=True)
     images = written = 0

@@ -23,6 +23,7 @@ import cv2
 import numpy as np
 
 from mmgranet.apis import load_image_generator
+from mmgranet.apis.setting import add_artifact_args, artifacts_from_args
 from mmgranet.apis.twin_cases import box_mask, held_out_cases
 from mmgranet.evaluation.functional import region_scores
 from mmgranet.fileio import read_dicom
@@ -59,10 +60,7 @@ def picture(path: str, x, g, twin, boxes) -> None:
 
 def main():
     parser = argparse.ArgumentParser(description=__doc__.split('\n')[0])
-    parser.add_argument('data_root', help='a mini-RSNA (normal_twins/)')
-    parser.add_argument('--artifacts', required=True,
-                        help="the setting's artifact dir (WORK/<setting>/)")
-    parser.add_argument('--setting', help='default: the artifact dir name')
+    add_artifact_args(parser)
     parser.add_argument('--abn2nor', nargs=2, metavar=('CONFIG', 'CKPT'))
     parser.add_argument('--abn2nor-size', type=int,
                         help='run G at this size (default: its training '
@@ -71,8 +69,7 @@ def main():
     parser.add_argument('--pictures', help='directory for case pictures')
     parser.add_argument('--num-pictures', type=int, default=4)
     args = parser.parse_args()
-    art = args.artifacts.rstrip('/') + '/'
-    setting = args.setting or osp.basename(art.rstrip('/'))
+    art, setting = artifacts_from_args(args)
     abn2nor = load_image_generator(*args.abn2nor, size=args.abn2nor_size,
                                    device=args.device) \
         if args.abn2nor else None

@@ -41,6 +41,7 @@ import cv2
 import numpy as np
 
 from mmgranet.apis import load_image_generator
+from mmgranet.apis.setting import add_artifact_args, artifacts_from_args
 from mmgranet.apis.twin_cases import box_mask, held_out_cases
 from mmgranet.evaluation.functional import pseudo_normal_scores
 from mmgranet.fileio import atomic_write, read_dicom
@@ -204,9 +205,7 @@ def table(means) -> str:
 
 def main():
     parser = argparse.ArgumentParser(description=__doc__.split('\n')[0])
-    parser.add_argument('data_root', help="mini-RSNA's layout: "
-                        'normal_twins/{patientId}_twin.png, poses.csv, '
-                        'test_labels.csv')
+    add_artifact_args(parser)
     parser.add_argument('config', nargs='?',
                         help='the Abn2Nor (cGAN) config')
     parser.add_argument('checkpoint', nargs='?',
@@ -215,11 +214,8 @@ def main():
                         help='measure an oracle G instead of a checkpoint: '
                         'identity (G(x) = x, the floor) or twin (the true '
                         'twin, the ceiling)')
-    parser.add_argument('--artifacts', required=True,
-                        help="the setting's artifact dir (WORK/<setting>/)")
     parser.add_argument('--split', default='test',
                         choices=['test', 'val', 'train'])
-    parser.add_argument('--setting', help='default: the artifact dir name')
     parser.add_argument('--size', type=int, help='run G at this size '
                         '(default: its training size; the oracles: 128, the '
                         "mini cGANs')")
@@ -233,8 +229,7 @@ def main():
     if bool(args.oracle) == bool(args.config and args.checkpoint) or \
             (args.oracle and args.config):
         parser.error('give CONFIG CHECKPOINT, or --oracle without them')
-    art = args.artifacts.rstrip('/') + '/'
-    setting = args.setting or osp.basename(art.rstrip('/'))
+    art, setting = artifacts_from_args(args)
     if args.oracle:
         generate, what = oracle(args.oracle), ORACLES[args.oracle]
         size = args.size or 128
