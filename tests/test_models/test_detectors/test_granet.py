@@ -243,7 +243,7 @@ def test_box_balanced_reconstruction_in_the_generator_phase():
     from mmdet.structures import DetDataSample
     from mmengine.structures import InstanceData
     model = build_mini(recon_balance='boxes', generator_size=32)
-    plain = build_mini(generator_size=32)
+    plain = build_mini(generator_size=32, recon_balance=None)
     samples = []
     for kind, boxes in (('pseudo', [[0, 0, 32, 32]]), ('identity', [])):
         s = DetDataSample()
