@@ -160,7 +160,8 @@ def study_row(name, kind, eq2, eq3, out, env, seed, curve=False,
                            fast)
     abn2nor = osp.join(out, 'abn2nor')
     n3 = config_epochs(CONFIGS['abn2nor'], env, fast, options=eq3)
-    every = ['default_hooks.checkpoint.interval=2'] if curve else []
+    every = ['default_hooks.checkpoint.interval=2',
+             'default_hooks.checkpoint.max_keep_ckpts=-1'] if curve else []
     if fast:
         every += FAST + ['default_hooks.checkpoint.interval=1']
     if not osp.exists(osp.join(abn2nor, f'epoch_{n3}.pth')):  # a rerun
