@@ -12,7 +12,7 @@ from mmengine.optim import OptimWrapperDict
 
 from mmgranet.fileio import InputError, read_checkpoint
 from mmgranet.registry import MODELS
-from ..generators import build_generator
+from ..generators import box_balanced_l1, build_generator
 
 PHASES = ('detector', 'generator', 'joint')
 # the subnets each phase freezes
@@ -318,13 +318,8 @@ class GRANet(BaseDetector):
         if self.recon_balance == 'boxes':
             inside = self._box_masks(data_samples, g.shape[-2:],
                                      scale).to(diff.device)
-            n_in = inside.flatten(1).sum(dim=1)
-            mean_in = (diff * inside).flatten(1).sum(dim=1) / \
-                n_in.clamp(min=1)
-            mean_out = (diff * (1 - inside)).flatten(1).sum(dim=1) / \
-                (1 - inside).flatten(1).sum(dim=1).clamp(min=1)
-            err = torch.where((n_in > 0) & (kind > 0),
-                              0.5 * (mean_in + mean_out), err)
+            # lesion images only; an identity target keeps the plain mean
+            err = torch.where(kind > 0, box_balanced_l1(diff, inside), err)
         losses = {}
         n_pseudo = kind.sum()
         n_id = len(kind) - n_pseudo

@@ -7,6 +7,7 @@ from mmengine.model import BaseModel
 from mmengine.optim import OptimWrapperDict
 
 from mmgranet.registry import MODELS
+from .box_balanced import box_balanced_l1
 from .residual_generator import build_generator
 
 # Shorthand: B batch, H/W image size; images in [-1, 1] inside the model.
@@ -131,15 +132,7 @@ class PseudoNormalGAN(BaseModel):
         if mask is None:
             raise ValueError("recon_balance='boxes' needs the lesion boxes: "
                              'CGANPairDataset(box_mask=True)')
-        inside = (mask > 0).float()  # [B, 1, H, W]
-        n_in = inside.sum(dim=(1, 2, 3))  # [B]
-        n_out = (1 - inside).sum(dim=(1, 2, 3))
-        mean_in = (err * inside).sum(dim=(1, 2, 3)) / n_in.clamp(min=1)
-        mean_out = (err * (1 - inside)).sum(dim=(1, 2, 3)) / \
-            n_out.clamp(min=1)
-        per_image = torch.where(n_in > 0, 0.5 * (mean_in + mean_out),
-                                err.mean(dim=(1, 2, 3)))
-        return per_image.mean()
+        return box_balanced_l1(err, mask).mean()
 
     def _set_requires_grad(self, module: nn.Module, flag: bool) -> None:
         for p in module.parameters():
