@@ -62,10 +62,10 @@ def _joins_data_root(dataset_type) -> bool:
     return cls is not None and issubclass(cls, BaseDataset)
 
 
-def _model_inputs(node, key: str = '') -> Iterator[ConfigInput]:
+def _model_inputs(node) -> Iterator[ConfigInput]:
     if isinstance(node, (list, tuple)):
         for n in node:
-            yield from _model_inputs(n, key)
+            yield from _model_inputs(n)
         return
     if not isinstance(node, Mapping):
         return
@@ -87,7 +87,7 @@ def _model_inputs(node, key: str = '') -> Iterator[ConfigInput]:
             yield ConfigInput(v, 'alignment reference image',
                               stage='reference')
         else:
-            yield from _model_inputs(v, k)
+            yield from _model_inputs(v)
 
 
 def config_inputs(cfg: Mapping,
