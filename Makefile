@@ -31,7 +31,7 @@ pipeline-rsna: setup
 
 ## the mini-RSNA ablations (tables 1 and 3, 3 seeds; after `make demo`)
 ablation: setup
-	$(PY) tools/analysis/ablation_mini.py --jobs 2
+	$(PY) tools/experiments/ablation_mini.py --jobs 2
 
 clean-venv:
 	rm -rf $(VENV)

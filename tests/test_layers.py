@@ -1,7 +1,7 @@
 """The package's layers (docs/architecture.md): every import of one
 mmgranet package from another goes down the order
 
-    fileio, utils, registry  ->  pseudo  ->  datasets  ->  models
+    fileio, structures, utils, registry  ->  pseudo  ->  datasets  ->  models
     ->  engine, evaluation  ->  apis
 
 never up it, and packages of one layer do not import each other both
@@ -16,7 +16,8 @@ REPO = osp.dirname(osp.dirname(osp.abspath(__file__)))
 PACKAGE = osp.join(REPO, 'mmgranet')
 
 LAYERS = {
-    'version': 0, 'registry': 0, 'fileio': 0, 'utils': 0,
+    'version': 0, 'registry': 0, 'fileio': 0, 'utils': 0, 'structures': 0,
+    'visualization': 0,
     'pseudo': 1,
     'datasets': 2,
     'models': 3,

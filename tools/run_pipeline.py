@@ -3,7 +3,7 @@ same stages on the real RSNA (``--preset rsna``), for one evaluation
 setting (``--setting fold0``, ``fold1``, ..., ``holdout60`` /
 ``holdout600``).
 
-The stages are a table, :data:`mmgranet.apis.pipeline.STAGES` (name,
+The stages are a table, :data:`mmgranet.apis.stages.STAGES` (name,
 command and config, outputs, depends-on); docs/pipeline.md explains them.
 Everything is resumable: rerun the same command after an interruption.
 """
@@ -12,7 +12,7 @@ import json
 import os.path as osp
 import sys
 
-from mmgranet.apis.pipeline import PRESETS, STAGES, PipelineError, PipelineRun
+from mmgranet.apis.stages import PRESETS, STAGES, MethodRun, StageError
 from mmgranet.fileio import atomic_write
 
 DETECTORS = dict(baseline='RetinaNet† baseline',
@@ -61,7 +61,7 @@ def last_json(path: str) -> dict:
     return json.loads(lines[-1]) if lines else {}
 
 
-def report(run: PipelineRun) -> dict:
+def report(run: MethodRun) -> dict:
     """The results table: held-out test AP at the validation-chosen
     cut-off, and what mini-RSNA's ground truth measures."""
     art, logs = run.art, osp.join(run.art, 'logs')
@@ -116,15 +116,15 @@ def report(run: PipelineRun) -> dict:
 
 def main(argv=None) -> int:
     args = parse_args(argv)
-    run = PipelineRun(args.preset, data_root=args.data_root,
-                      work_root=args.work_dir, setting=args.setting,
-                      jobs=args.jobs, fast=args.fast, smoke=args.smoke,
-                      dry_run=args.dry_run, seed=args.seed,
-                      num_patients=args.num_patients,
-                      num_test=args.num_test,
-                      # a smaller mini-RSNA gets a proportional holdout
-                      holdout=max(1, args.num_patients // 5)
-                      if args.num_patients else None)
+    run = MethodRun(args.preset, data_root=args.data_root,
+                    work_root=args.work_dir, setting=args.setting,
+                    jobs=args.jobs, fast=args.fast, smoke=args.smoke,
+                    dry_run=args.dry_run, seed=args.seed,
+                    num_patients=args.num_patients,
+                    num_test=args.num_test,
+                    # a smaller mini-RSNA gets a proportional holdout
+                    holdout=max(1, args.num_patients // 5)
+                    if args.num_patients else None)
     if args.until:
         run.run(run.needed_for(args.until))
         return 0
@@ -137,5 +137,5 @@ def main(argv=None) -> int:
 if __name__ == '__main__':
     try:
         sys.exit(main())
-    except PipelineError as e:  # the stage and its log, not a traceback
+    except StageError as e:  # the stage and its log, not a traceback
         sys.exit(f'error: {e}')

@@ -1,7 +1,8 @@
 # STN aligner (paper 2.2, eq. 1): ResNet18 -> affine, identity at start,
 # loss = VGG16 feature reconstruction + L2 to the reference image. It uses
 # no labels and trains on every training image; the reference is chosen
-# among the setting's training Normal patients (tools/propose_reference.py
+# among the setting's training Normal patients
+# (tools/stages/propose_reference.py
 # --split-file, written to WORK_ROOT/<setting>/reference.png; the paper
 # picked one by hand, any image path works). Paths from the environment as
 # in configs/_base_/datasets/rsna_detection.py.

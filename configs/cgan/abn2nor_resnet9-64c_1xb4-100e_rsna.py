@@ -1,6 +1,7 @@
 # Abn2Nor, the generator GRANet uses (paper eq. 3): G maps the abnormal
 # image x to G_realistic(I_b(x)) (L1), against real Normal images (D).
-# Targets: tools/make_realistic_targets.py with the setting's eq. 2 model
+# Targets: tools/stages/make_realistic_targets.py with the setting's eq. 2
+# model
 # (WORK_ROOT/<setting>/realistic_targets).
 _base_ = ['./realistic_resnet9-64c_1xb4-100e_rsna.py']
 

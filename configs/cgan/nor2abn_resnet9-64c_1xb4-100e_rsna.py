@@ -1,7 +1,7 @@
 # GRANet's other direction (paper 2.3, fig. 3): the eq. 3 cGAN structure
 # from a lesion-free image to its pseudo-abnormal version (the nearest
 # "Lung Opacity" training patient's lesions pasted and blended,
-# tools/make_pseudo_pairs.py), told where to put them: the input is the
+# tools/stages/make_pseudo_pairs.py), told where to put them: the input is the
 # image plus a mask of the boxes asked for. D sees real "Lung Opacity"
 # images. MMagic's CycleGAN generator and PatchGAN, as the other cGANs.
 _base_ = ['./realistic_resnet9-64c_1xb4-100e_rsna.py']

@@ -1,7 +1,7 @@
 # Radio-realistic pseudo-normal generation (paper eq. 2): G maps I_b(x) to
 # a realistic normal image; D (70x70 PatchGAN) sees real Normal images;
 # L1(G(I_b), I_b) keeps G near its input. Adam 2e-4, batch 4 (paper 3.2).
-# I_b: the setting's pseudo-normal set (tools/make_pseudo_pairs.py
+# I_b: the setting's pseudo-normal set (tools/stages/make_pseudo_pairs.py
 # --split-file, WORK_ROOT/<setting>/pairs/pseudo_normal); the real normals
 # are the setting's training patients. Paths from the environment as in
 # configs/_base_/datasets/rsna_detection.py.

@@ -2,7 +2,7 @@
 # "Lung Opacity" (abnormal) and "Normal" images of the setting's training
 # patients (the aligned copy, as the cGANs see it), with the cGANs'
 # generator and PatchGAN sizes; both directions in one model
-# (tools/analysis/generation_comparison.py). Paths from the environment as
+# (tools/experiments/generation_comparison.py). Paths from the environment as
 # in configs/_base_/datasets/rsna_detection.py.
 _base_ = ['../_base_/default_runtime.py']
 

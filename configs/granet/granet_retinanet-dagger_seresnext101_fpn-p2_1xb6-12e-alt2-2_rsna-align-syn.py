@@ -7,9 +7,11 @@
 # Stages this config reads, per setting (MMGRANET_SETTING, default fold0;
 # configs/_base_/datasets/rsna_detection.py), all made by
 # `tools/run_pipeline.py --preset rsna --setting fold0`:
-#   WORK_ROOT/<setting>/aligned/affines.csv    tools/align_dataset.py
-#   WORK_ROOT/<setting>/pairs/neighbours.csv   tools/make_pseudo_pairs.py
-#   WORK_ROOT/<setting>/realistic_targets/     tools/make_realistic_targets.py
+#   WORK_ROOT/<setting>/aligned/affines.csv    tools/stages/align_dataset.py
+#   WORK_ROOT/<setting>/pairs/neighbours.csv
+#       tools/stages/make_pseudo_pairs.py
+#   WORK_ROOT/<setting>/realistic_targets/
+#       tools/stages/make_realistic_targets.py
 #   WORK_ROOT/<setting>/abn2nor/epoch_100.pth  configs/cgan/abn2nor_*_rsna.py
 _base_ = '../retinanet/' \
     'retinanet-dagger_seresnext101_fpn-p2_1xb6-12e_rsna-align-syn.py'

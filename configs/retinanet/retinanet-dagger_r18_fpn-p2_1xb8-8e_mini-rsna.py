@@ -1,7 +1,7 @@
 # RetinaNet† at mini scale (mini-RSNA, 128 px, CPU): ResNet18 from random
 # init instead of SE-ResNeXt101, with the rest of [6]'s changes (P2 level,
 # dropout before the classifier, global image head). The baseline of the
-# mini ablations (tools/analysis/ablation_mini.py).
+# mini ablations (tools/experiments/ablation_mini.py).
 _base_ = './retinanet_r18_fpn_1xb8-8e_mini-rsna.py'
 
 model = dict(

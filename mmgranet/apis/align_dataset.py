@@ -2,7 +2,7 @@
 
 Writes, under ``out``, the same layout with every image warped into the
 reference's frame, the training boxes carried through the same affine
-(:func:`~mmgranet.utils.affine.transform_boxes`, clipped), and
+(:func:`~mmgranet.structures.affine.transform_boxes`, clipped), and
 ``affines.csv``: each image's affine from original to aligned pixels
 (patientId, split, a11..a23), which ``AffineAlign`` reads. Images are
 written atomically and skipped when present, so an interrupted run
@@ -12,18 +12,40 @@ import csv
 import os
 import os.path as osp
 import shutil
-from typing import Dict
+from typing import Dict, List, Sequence
 
 import cv2
+import numpy as np
 import torch
 from tqdm import tqdm
 
-from mmgranet.fileio import (atomic_write, read_dicom, read_rsna_labels,
-                             write_dicom)
-from mmgranet.utils.affine import (check_affine, scale_affine, theta_to_pixel,
-                                   transform_boxes)
+from mmgranet.fileio import (RSNA_LABELS_HEADER, atomic_write, read_dicom,
+                             read_rsna_labels, write_dicom)
+from mmgranet.structures import (check_affine, scale_affine, theta_to_pixel,
+                                 transform_boxes)
 
 SPLITS = ('stage_2_train_images', 'stage_2_test_images')
+
+
+@torch.no_grad()
+def stn_affines(model, images: Sequence[np.ndarray]) -> List[np.ndarray]:
+    """The aligner's affine of each uint8 [H, W] image, original ->
+    aligned pixels ([2, 3], checked): the STN runs at its input size,
+    its transform is scaled to each image's own size."""
+    size = (model.input_size, model.input_size)
+    device = next(model.parameters()).device
+    x = torch.stack([
+        torch.from_numpy(cv2.resize(img, size[::-1],
+                                    interpolation=cv2.INTER_AREA))
+        for img in images
+    ])[:, None].to(device)
+    _, theta = model.warp(model._prepare(x))
+    out = []
+    for img, t in zip(images, theta.double().cpu().numpy()):
+        h, w = img.shape
+        out.append(check_affine(scale_affine(theta_to_pixel(t, size, size),
+                                             w / size[1], h / size[0])))
+    return out
 
 
 @torch.no_grad()
@@ -36,8 +58,6 @@ def align_dataset(model, data_root: str, out: str,
         dict: images per split, and how many this run wrote.
     """
     model.eval()
-    device = next(model.parameters()).device
-    size = (model.input_size, model.input_size)
     rows, written, counts = [], 0, {}
     affines, shapes = {}, {}
     for split in SPLITS:
@@ -53,17 +73,8 @@ def align_dataset(model, data_root: str, out: str,
             batch = pids[start:start + batch_size]
             images = [read_dicom(osp.join(src_dir, f'{p}.dcm'))
                       for p in batch]
-            x = torch.stack([
-                torch.from_numpy(cv2.resize(img, size[::-1],
-                                            interpolation=cv2.INTER_AREA))
-                for img in images
-            ])[:, None].to(device)
-            _, theta = model.warp(model._prepare(x))
-            for pid, img, t in zip(batch, images,
-                                   theta.double().cpu().numpy()):
+            for pid, img, m in zip(batch, images, stn_affines(model, images)):
                 h, w = img.shape
-                m = check_affine(scale_affine(theta_to_pixel(t, size, size),
-                                              w / size[1], h / size[0]))
                 affines[pid], shapes[pid] = m, (h, w)
                 rows.append([pid, split, *(f'{v:.9f}' for v in m.ravel())])
                 dst = osp.join(dst_dir, f'{pid}.dcm')
@@ -94,8 +105,7 @@ def align_dataset(model, data_root: str, out: str,
         with atomic_write(osp.join(out, 'stage_2_train_labels.csv'),
                           newline='') as f:
             writer = csv.writer(f, lineterminator='\n')
-            writer.writerow(['patientId', 'x', 'y', 'width', 'height',
-                             'Target'])
+            writer.writerow(RSNA_LABELS_HEADER)
             writer.writerows(label_rows)
     info = osp.join(data_root, 'stage_2_detailed_class_info.csv')
     if osp.exists(info):

@@ -44,7 +44,8 @@ class Setting:
                     MMGRANET_SETTING=self.name)
 
     def split_file(self, split: str) -> str:
-        """The patients of 'train' or 'val' (tools/make_rsna_splits.py)."""
+        """The patients of 'train' or 'val'
+        (tools/stages/make_rsna_splits.py)."""
         return osp.join(self.data_root, 'splits', f'{self.name}_{split}.txt')
 
     def with_name(self, name: str) -> 'Setting':

@@ -31,7 +31,7 @@ def read_provenance(path: str) -> Dict[str, dict]:
             return {row['patientId']: row for row in csv.DictReader(f)}
     except (OSError, KeyError) as e:
         raise InputError(f'{path}: cannot read the provenance ({e}); make '
-                         'it with tools/make_pseudo_pairs.py') from None
+                         'it with tools/stages/make_pseudo_pairs.py') from None
 
 
 @DATASETS.register_module()
@@ -40,10 +40,10 @@ class CGANPairDataset(BaseDataset):
 
     - eq. 2 (radio-realistic): input = target = I_b(x), i.e.
       ``input_root = target_root =`` the pseudo-normal set of
-      ``tools/make_pseudo_pairs.py``;
+      ``tools/stages/make_pseudo_pairs.py``;
     - eq. 3 (Abn2Nor): input = x (``input_root`` = the dataset),
       target = G_realistic(I_b(x)) (``target_root`` = the output of
-      ``tools/make_realistic_targets.py``);
+      ``tools/stages/make_realistic_targets.py``);
     - normal -> abnormal (the paper's other direction, section 2.3 / fig.
       3): input = a lesion-free image with ``region_mask`` (where the
       lesions are asked for, a second channel), target = its

@@ -46,7 +46,7 @@ class RSNADataset(BaseDetDataset):
         data_prefix (dict): ``img``: the image directory. Defaults to
             ``dict(img='stage_2_train_images/')``.
         split_file (str, optional): Keep only the patients listed (one per
-            line, tools/make_rsna_splits.py). Defaults to None.
+            line, tools/stages/make_rsna_splits.py). Defaults to None.
         check_headers (bool): Read every image's DICOM header for its size
             (boxes outside the image are an error) and to find non-DICOM
             files before training. Defaults to True.

@@ -10,7 +10,7 @@ def read_split_file(path: str) -> List[str]:
             ids = [line.strip() for line in f]
     except OSError as e:
         raise InputError(f'{path}: cannot read the split file ({e}); make '
-                         'it with tools/make_rsna_splits.py') from None
+                         'it with tools/stages/make_rsna_splits.py') from None
     seen: Dict[str, int] = {}
     for n, pid in enumerate(ids, 1):
         if pid and pid in seen:

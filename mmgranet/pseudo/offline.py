@@ -31,9 +31,10 @@ from typing import Dict, List, Optional, Tuple
 import numpy as np
 from tqdm import tqdm
 
-from mmgranet.fileio import (InputError, atomic_write, read_dicom,
-                             read_rsna_class_info, read_rsna_labels,
-                             read_split_file, write_dicom)
+from mmgranet.fileio import (RSNA_LABELS_HEADER, InputError, atomic_write,
+                             read_dicom, read_rsna_class_info,
+                             read_rsna_labels, read_split_file, write_dicom)
+from mmgranet.visualization import box_tile, write_png
 from .neighbours import nearest_neighbours, tiny_image
 from .swap import pseudo_abnormal, pseudo_normal
 
@@ -198,8 +199,7 @@ def make_pseudo_pairs(data_root: str,
                ['patientId', 'neighbour'],
                [[p, normal[j]] for p, j in zip(abnormal, nn_normal[:, 0])])
     _write_csv(osp.join(pa_dir, 'stage_2_train_labels.csv'),
-               ['patientId', 'x', 'y', 'width', 'height', 'Target'],
-               pa_labels)
+               RSNA_LABELS_HEADER, pa_labels)
     _write_csv(osp.join(pa_dir, 'stage_2_detailed_class_info.csv'),
                ['patientId', 'class'], pa_classes)
     _write_csv(osp.join(pa_dir, 'provenance.csv'),
@@ -218,26 +218,14 @@ def side_by_side(data_root: str, path: str, rows: list,
     """A picture for a person to check: per abnormal patient, the input,
     its nearest normal, the boxes hard-pasted, and Poisson-blended, with
     the boxes drawn."""
-    import cv2
     lines = []
     for pid, neighbour, boxes in rows:
         x = read_dicom(_image_path(data_root, pid))
         y = read_dicom(_image_path(data_root, neighbour))
         panels = [x, y, pseudo_normal(x, y, boxes, blend=False),
                   pseudo_normal(x, y, boxes, mixed=mixed)]
-        s = tile / x.shape[1]
-        tiles = []
-        for img, name in zip(panels, ('input', 'nearest normal', 'pasted',
-                                      'blended')):
-            t = cv2.cvtColor(cv2.resize(img, (tile, int(x.shape[0] * s))),
-                             cv2.COLOR_GRAY2BGR)
-            for x1, y1, x2, y2 in boxes:
-                cv2.rectangle(t, (int(x1 * s), int(y1 * s)),
-                              (int(x2 * s), int(y2 * s)), (0, 0, 255), 1)
-            cv2.putText(t, name, (4, 14), cv2.FONT_HERSHEY_SIMPLEX, 0.45,
-                        (0, 255, 255), 1)
-            tiles.append(t)
-        lines.append(np.concatenate(tiles, axis=1))
-    ok, buf = cv2.imencode('.png', np.concatenate(lines, axis=0))
-    with atomic_write(path, 'wb') as f:
-        f.write(buf.tobytes())
+        lines.append(np.concatenate([
+            box_tile(img, boxes, tile, name) for img, name in zip(
+                panels, ('input', 'nearest normal', 'pasted', 'blended'))],
+            axis=1))
+    write_png(path, np.concatenate(lines, axis=0))

@@ -8,7 +8,7 @@ import time
 
 import pytest
 
-from mmgranet.apis import pipeline as runner
+from mmgranet.apis import config_reading, runner, stages
 
 
 def python(code):
@@ -28,7 +28,7 @@ def write_threads(path, wait_for=None):
 def test_branch_runs_beside_the_chain_with_split_cores(tmp_path,
                                                        monkeypatch):
     monkeypatch.delenv('OMP_NUM_THREADS', raising=False)
-    pipe = runner.Pipeline(str(tmp_path / 'work'), jobs=2)
+    pipe = runner.StageRunner(str(tmp_path / 'work'), jobs=2)
     side, main, after = (str(tmp_path / n)
                          for n in ('side', 'main', 'after'))
     # the branch waits for the main chain's file: it can only finish if
@@ -46,7 +46,7 @@ def test_branch_runs_beside_the_chain_with_split_cores(tmp_path,
 
 def test_a_set_omp_num_threads_is_kept(tmp_path, monkeypatch):
     monkeypatch.setenv('OMP_NUM_THREADS', '3')
-    pipe = runner.Pipeline(str(tmp_path / 'work'), jobs=2)
+    pipe = runner.StageRunner(str(tmp_path / 'work'), jobs=2)
     out = str(tmp_path / 'out')
     with pipe.beside('side', lambda: time.sleep(0.5)):
         pipe.stage('main', write_threads(out), [out])
@@ -54,9 +54,9 @@ def test_a_set_omp_num_threads_is_kept(tmp_path, monkeypatch):
 
 
 def test_main_failure_stops_the_branch(tmp_path):
-    pipe = runner.Pipeline(str(tmp_path / 'work'), jobs=2)
+    pipe = runner.StageRunner(str(tmp_path / 'work'), jobs=2)
     started = str(tmp_path / 'started')
-    with pytest.raises(runner.PipelineError,
+    with pytest.raises(runner.StageError,
                        match=r'\[broken\] failed \(exit 3\)'):
         with pipe.beside('slow', lambda: pipe.stage('slow', python(
                 f'import time; open({started!r}, "w"); time.sleep(120)'),
@@ -73,8 +73,8 @@ def test_main_failure_stops_the_branch(tmp_path):
 
 
 def test_branch_failure_stops_the_main_chain(tmp_path):
-    pipe = runner.Pipeline(str(tmp_path / 'work'), jobs=2)
-    with pytest.raises(runner.PipelineError, match=r'\[slow\] stopped because '
+    pipe = runner.StageRunner(str(tmp_path / 'work'), jobs=2)
+    with pytest.raises(runner.StageError, match=r'\[slow\] stopped because '
                        'another stage failed'):
         with pipe.beside('broken', lambda: pipe.stage(
                 'broken',
@@ -84,12 +84,12 @@ def test_branch_failure_stops_the_main_chain(tmp_path):
     assert len(pipe._errors) == 1
     assert '[broken] failed (exit 4)' in str(pipe._errors[0])
     # nothing starts once a stage has failed
-    with pytest.raises(runner.PipelineError, match='not started'):
+    with pytest.raises(runner.StageError, match='not started'):
         pipe.stage('next', python('pass'), [])
 
 
 def test_jobs_1_runs_in_order(tmp_path):
-    pipe = runner.Pipeline(str(tmp_path / 'work'), jobs=1)
+    pipe = runner.StageRunner(str(tmp_path / 'work'), jobs=1)
     order = []
     with pipe.beside('side', lambda: order.append('side')):
         order.append('main')
@@ -97,14 +97,14 @@ def test_jobs_1_runs_in_order(tmp_path):
 
 
 def test_the_stage_table_is_consistent():
-    names = [s.name for s in runner.STAGES]
+    names = [s.name for s in stages.STAGES]
     assert len(names) == len(set(names))
-    for i, stage in enumerate(runner.STAGES):
+    for i, stage in enumerate(stages.STAGES):
         # a stage depends only on stages before it
         assert set(stage.after) <= set(names[:i]), stage.name
         if stage.config:
-            for preset in runner.PRESETS.values():
-                assert osp.exists(osp.join(runner.REPO,
+            for preset in stages.PRESETS.values():
+                assert osp.exists(osp.join(config_reading.repo_root(),
                                            preset['configs'][stage.config]))
         # a stage reading labels reads the setting's training patients
         if stage.name in ('reference', 'pairs'):
@@ -112,16 +112,16 @@ def test_the_stage_table_is_consistent():
 
 
 def test_dry_run_prints_every_stage_with_its_setting(tmp_path, capsys):
-    run = runner.PipelineRun('rsna', data_root=str(tmp_path / 'rsna'),
-                             work_root=str(tmp_path / 'work'),
-                             setting='fold2', dry_run=True)
+    run = stages.MethodRun('rsna', data_root=str(tmp_path / 'rsna'),
+                           work_root=str(tmp_path / 'work'),
+                           setting='fold2', dry_run=True)
     (tmp_path / 'rsna').mkdir()
     (tmp_path / 'rsna' / 'stage_2_train_labels.csv').write_text('')
     run.run()
     out = capsys.readouterr().out
     ran = [line.split(']')[0][1:] for line in out.splitlines()
            if '] $ ' in line]
-    assert ran == [s.name for s in runner.STAGES
+    assert ran == [s.name for s in stages.STAGES
                    if s.only is None and s.name != 'data']
     assert 'splits/fold2_train.txt' in out
     assert f'{tmp_path}/work/fold2/abn2nor/epoch_100.pth' in out
@@ -131,31 +131,31 @@ def test_dry_run_prints_every_stage_with_its_setting(tmp_path, capsys):
 
 def test_config_override_by_list_index_is_gone():
     """Configs are reached by name: no stage overrides a list entry."""
-    for stage in runner.STAGES:
+    for stage in stages.STAGES:
         assert not any('.pipeline.' in w for w in stage.command), stage.name
 
 
 def test_until_runs_a_stage_and_what_it_needs():
-    names = [s.name for s in runner.PipelineRun.needed_for('abn2nor')]
+    names = [s.name for s in stages.MethodRun.needed_for('abn2nor')]
     assert names == ['data', 'splits', 'reference', 'aligner', 'align',
                      'pairs', 'realistic', 'targets', 'abn2nor']
-    with pytest.raises(runner.PipelineError, match='no stage'):
-        runner.PipelineRun.needed_for('nothing')
+    with pytest.raises(runner.StageError, match='no stage'):
+        stages.MethodRun.needed_for('nothing')
 
 
 @pytest.mark.parametrize('seed', [0, 7])
 def test_every_training_stage_takes_the_seed(tmp_path, seed):
-    run = runner.PipelineRun('mini', data_root=str(tmp_path / 'mini'),
-                             work_root=str(tmp_path / 'work'), seed=seed,
-                             dry_run=True)
-    trains = [s for s in runner.STAGES if s.train]
+    run = stages.MethodRun('mini', data_root=str(tmp_path / 'mini'),
+                           work_root=str(tmp_path / 'work'), seed=seed,
+                           dry_run=True)
+    trains = [s for s in stages.STAGES if s.train]
     assert {s.name for s in trains} == {'baseline', 'aligner', 'realistic',
                                         'abn2nor', 'granet'}
     for stage in trains:
         cmd = run.command(stage)
         assert cmd[cmd.index('--cfg-options') + 1:].count(
             f'randomness.seed={seed}') == 1, stage.name
-    for stage in runner.STAGES:  # nothing else is told a seed
+    for stage in stages.STAGES:  # nothing else is told a seed
         if not stage.train:
             assert not any('seed' in w for w in run.command(stage))
 
@@ -168,6 +168,6 @@ def test_a_setting_is_the_configs_environment():
                          MMGRANET_WORK_ROOT='work/',
                          MMGRANET_SETTING='holdout60')
     assert s.split_file('val') == 'data/x/splits/holdout60_val.txt'
-    run = runner.PipelineRun('mini', data_root='data/x', work_root='work',
-                             setting='holdout60', dry_run=True)
+    run = stages.MethodRun('mini', data_root='data/x', work_root='work',
+                           setting='holdout60', dry_run=True)
     assert run.env == s.env and run.art == s.artifacts

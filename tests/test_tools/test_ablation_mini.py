@@ -1,4 +1,4 @@
-"""tools/analysis/ablation_mini.py --report: mean ± std over the finished
+"""tools/experiments/ablation_mini.py --report: mean ± std over the finished
 seeds, the paired seeds-and-patients bootstrap of differences, rows that
 share runs read one directory, the score of a run's submissions."""
 import json
@@ -12,20 +12,22 @@ import pytest
 from test_tools.test_train_tools import run_tool
 
 REPO = osp.dirname(osp.dirname(osp.dirname(osp.abspath(__file__))))
-sys.path.insert(0, osp.join(REPO, 'tools', 'analysis'))
+sys.path.insert(0, osp.join(REPO, 'tools', 'experiments'))
 
 import ablation_mini  # noqa: E402
 
 
 def write_result(out, table, slug, seed, scores):
-    path = osp.join(out, table, slug, f'seed{seed}')
+    """A finished row as the runner leaves it: tools/rsna_score.py's
+    result with every patient's score."""
+    path = osp.join(out, table, slug, f'seed{seed}', 'scores')
     os.makedirs(path)
     ap = float(np.nanmean(scores))
-    with open(osp.join(path, 'result.json'), 'w') as f:
+    with open(osp.join(path, 'detector.json'), 'w') as f:
         json.dump({'AP': ap, 'AP@0.4': ap, 'AP_raw': 0.0, 'val_AP': ap,
                    'AP_optimistic': ap, 'score_thr': 0.5,
-                   'image_scores': scores,
-                   'patients': [f'p{i}' for i in range(len(scores))]}, f)
+                   'image_scores': {f'p{i:03d}': v
+                                    for i, v in enumerate(scores)}}, f)
 
 
 def row(out, name):
@@ -47,7 +49,7 @@ def test_report_means_differences_and_shared_runs(tmp_path):
                      [v + 0.2 for v in base[seed]])
     write_result(out, 'table1', 'align-attn-syn-granet', 0, base[0])
     proc = run_tool([
-        sys.executable, 'tools/analysis/ablation_mini.py', '--report',
+        sys.executable, 'tools/experiments/ablation_mini.py', '--report',
         '--seeds', '0', '1', '--table3-seeds', '0', '--schedules', '2:2',
         '--out', out, '--work-root', str(tmp_path / 'work'), '--chain',
         'shared'
@@ -70,25 +72,36 @@ def test_report_means_differences_and_shared_runs(tmp_path):
 
 
 def test_seeds_and_patients_bootstrap_sees_noise():
+    from mmgranet.evaluation.functional import seeds_patients_bootstrap
     rng = np.random.default_rng(1)
-    a = [{'image_scores': rng.uniform(0, 1, 80).tolist()} for _ in range(3)]
-    b = [{'image_scores': rng.uniform(0, 1, 80).tolist()} for _ in range(3)]
-    diff, lo, hi = ablation_mini.seeds_patients_bootstrap(a, b)
-    assert lo < diff < hi and lo < 0 < hi  # no real difference
+    a = rng.uniform(0, 1, (3, 80))
+    b = rng.uniform(0, 1, (3, 80))
+    r = seeds_patients_bootstrap(a, b)
+    assert r['ci_low'] < r['diff'] < r['ci_high']
+    assert r['ci_low'] < 0 < r['ci_high']  # no real difference
     with pytest.raises(ValueError, match='same seeds'):
-        ablation_mini.seeds_patients_bootstrap(a, b[:2])
+        seeds_patients_bootstrap(a, b[:2])
+    # per-patient dicts are matched by patient, whatever their order
+    as_dicts = [dict(reversed([(f'p{i}', v) for i, v in enumerate(row)]))
+                for row in a]
+    shifted = [{p: v - 0.1 for p, v in d.items()} for d in as_dicts]
+    r = seeds_patients_bootstrap(as_dicts, shifted)
+    assert abs(r['diff'] - 0.1) < 1e-9 and r['p_le_0'] == 0.0
+    with pytest.raises(ValueError, match='same test patients'):
+        seeds_patients_bootstrap(as_dicts, [dict(list(d.items())[1:])
+                                            for d in shifted])
 
 
 def test_missing_artifacts_name_make_demo(tmp_path):
     proc = subprocess.run([
-        sys.executable, 'tools/analysis/ablation_mini.py', '--report',
+        sys.executable, 'tools/experiments/ablation_mini.py', '--report',
         '--out', str(tmp_path), '--work-root', str(tmp_path / 'none'),
         '--chain', 'shared'
     ], cwd=REPO, capture_output=True, text=True)
     assert proc.returncode != 0
     assert 'no Abn2Nor stage' in proc.stderr and 'make demo' in proc.stderr
     proc = subprocess.run([
-        sys.executable, 'tools/analysis/ablation_mini.py', '--report',
+        sys.executable, 'tools/experiments/ablation_mini.py', '--report',
         '--out', str(tmp_path), '--data-root', str(tmp_path / 'none')
     ], cwd=REPO, capture_output=True, text=True)
     assert proc.returncode != 0
@@ -106,7 +119,7 @@ def test_a_whole_chain_seed_retrains_every_learning_stage(tmp_path,
         ran.append((self.work_root, self.seed, self.setting,
                     [s.name for s in stages],
                     [self.command(s) for s in stages if s.train]))
-    monkeypatch.setattr(ablation_mini.PipelineRun, 'run', record)
+    monkeypatch.setattr(ablation_mini.MethodRun, 'run', record)
     root = ablation_mini.chain('data/mini-rsna/', str(tmp_path), 'fold0', 3)
     assert root == f'{tmp_path}/chain/fold0/seed3/'
     (work, seed, setting, names, trains), = ran
@@ -115,3 +128,42 @@ def test_a_whole_chain_seed_retrains_every_learning_stage(tmp_path,
                      'targets', 'abn2nor']
     assert len(trains) == 3 and all('randomness.seed=3' in c
                                     for c in trains)
+
+
+@pytest.mark.slow
+def test_a_two_row_table_runs_through_the_runner(granet_stages, tmp_path):
+    """Two rows of table 1, one seed, one epoch: each row is the
+    pipeline's own stages (train, predict validation and test, score)
+    under its own folder with the runner's stamps and logs; a rerun finds
+    every stage current and prints the same table."""
+    out = str(tmp_path / 'ablation')
+    cmd = [sys.executable, 'tools/experiments/ablation_mini.py', '--tables',
+           '1', '--variants', 'RetinaNet† (baseline)', '+ align', '--seeds',
+           '0', '--chain', 'shared', '--fast', '--data-root',
+           granet_stages['data_root'], '--work-root',
+           granet_stages['work_root'], '--out', out]
+    first = run_tool(cmd, timeout=1500)
+    assert row(first, 'RetinaNet† (baseline)')[1] == '1'
+    align = row(first, '+ align')
+    assert align[1] == '1' and align[6].startswith(('+', '-'))
+    assert '| + align + syn |' not in first  # not asked for
+    test = set(np.genfromtxt(osp.join(granet_stages['data_root'],
+                                      'test_labels.csv'), dtype=str,
+                             delimiter=',', skip_header=1, usecols=0))
+    stages = {'detector', 'predict-detector-val', 'predict-detector-test',
+              'score-detector'}
+    for slug in ('retinanet-baseline', 'align'):
+        folder = osp.join(out, 'table1', slug, 'seed0')
+        assert {n[:-5] for n in os.listdir(osp.join(folder, 'stamps'))} \
+            == stages
+        assert {n[:-4] for n in os.listdir(osp.join(folder, 'logs'))} \
+            == stages
+        with open(osp.join(folder, 'scores', 'detector.json')) as f:
+            result = json.load(f)
+        assert set(result['image_scores']) == test
+        with open(osp.join(folder, 'stamps', 'detector.json')) as f:
+            assert 'randomness.seed=0' in json.load(f)['cmd']
+    again = run_tool(cmd, timeout=600)
+    assert ' $ ' not in again
+    assert again.count('current, skipped') == 2 * len(stages)
+    assert row(again, '+ align') == align

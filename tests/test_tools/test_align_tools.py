@@ -11,7 +11,7 @@ from mmgranet.datasets import RSNADataset, read_affines
 from mmgranet.datasets.synthetic import read_poses
 from mmgranet.fileio import read_rsna_labels
 from mmgranet.registry import MODELS
-from mmgranet.utils.affine import compose, invert_affine
+from mmgranet.structures import compose, invert_affine
 
 REPO = osp.dirname(osp.dirname(osp.dirname(osp.abspath(__file__))))
 
@@ -25,7 +25,7 @@ def run(*args):
 def test_reference_align_and_error_tools(mini_rsna_copy, tmp_path):
     root = mini_rsna_copy
     split = osp.join(root, 'splits', 'fold0_train.txt')
-    assert 'reference:' in run('tools/propose_reference.py', root,
+    assert 'reference:' in run('tools/stages/propose_reference.py', root,
                                '--split-file', split)
     ref = json.load(open(osp.join(root, 'reference.json')))['patientId']
     assert osp.isfile(osp.join(root, 'reference.png'))

@@ -1,5 +1,5 @@
 """The cGAN stages chained on a mini-RSNA: pseudo pairs -> G_realistic
-(eq. 2, tools/train.py) -> its targets (tools/make_realistic_targets.py)
+(eq. 2, tools/train.py) -> its targets (tools/stages/make_realistic_targets.py)
 -> the Abn2Nor dataset (eq. 3)."""
 import os
 import os.path as osp
@@ -52,7 +52,7 @@ def test_realistic_then_targets_then_abn2nor(mini_rsna_copy, tmp_path):
                 'model = dict(generator=dict(base_channels=8, num_blocks=1),'
                 ' discriminator=dict(base_channels=8))\n'
                 'train_dataloader = dict(dataset=dict(size=64))\n')
-    out = run('tools/make_realistic_targets.py', small_cfg, ckpt,
+    out = run('tools/stages/make_realistic_targets.py', small_cfg, ckpt,
               '--input-root', osp.join(pairs, 'pseudo_normal'), '--out',
               targets)
     assert f'"written": {counts["pseudo_normal"]}' in out
@@ -60,7 +60,7 @@ def test_realistic_then_targets_then_abn2nor(mini_rsna_copy, tmp_path):
     assert len(names) == counts['pseudo_normal']
     img = read_dicom(osp.join(targets, 'stage_2_train_images', names[0]))
     assert img.shape == (128, 128)  # the original size
-    assert '"written": 0' in run('tools/make_realistic_targets.py',
+    assert '"written": 0' in run('tools/stages/make_realistic_targets.py',
                                  small_cfg, ckpt, '--input-root',
                                  osp.join(pairs, 'pseudo_normal'), '--out',
                                  targets)

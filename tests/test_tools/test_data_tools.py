@@ -13,11 +13,13 @@ def run(*args):
 
 def test_make_mini_rsna_and_splits_cli(tmp_path):
     out = str(tmp_path / 'mini')
-    text = run('tools/make_mini_rsna.py', '--out', out, '--num-patients',
+    text = run('tools/stages/make_mini_rsna.py', '--out', out,
+               '--num-patients',
                '12', '--size', '64', '--seed', '3')
     classes = json.loads(text.splitlines()[0])
     assert sum(classes.values()) == 12
-    text = run('tools/make_rsna_splits.py', out, '--holdout', '3', '--test',
+    text = run('tools/stages/make_rsna_splits.py', out, '--holdout', '3',
+               '--test',
                '0')
     assert 'fold3_val: 3' in text and 'holdout3_val: 3' in text
     assert 'test:' not in text  # mini-RSNA has its own test set

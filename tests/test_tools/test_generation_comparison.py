@@ -1,4 +1,4 @@
-"""tools/analysis/generation_comparison.py on the pipeline's artifacts of a
+"""tools/experiments/generation_comparison.py on the pipeline's artifacts of a
 small mini-RSNA: every method's checkpoint in place (randomly initialised
 models of the real configs, so the tool reuses them instead of training),
 both tables scored on the held-out test patients, the figure written."""
@@ -15,7 +15,7 @@ import pytest
 import torch
 
 REPO = osp.dirname(osp.dirname(osp.dirname(osp.abspath(__file__))))
-TOOL = osp.join(REPO, 'tools', 'analysis', 'generation_comparison.py')
+TOOL = osp.join(REPO, 'tools', 'experiments', 'generation_comparison.py')
 DETECTOR = 'configs/retinanet/retinanet-dagger_r18_fpn-p2_1xb8-8e_mini-rsna.py'
 
 
@@ -50,24 +50,24 @@ def run(*args):
 
 @pytest.mark.slow
 def test_scores_every_method_in_both_directions(pipeline_env, tmp_path):
-    from mmgranet.apis.pipeline import config_epochs
     stages = pipeline_env
     gc = tool_module()
     out = str(tmp_path / 'comparison')
+    given = []
     for i, (name, config) in enumerate(gc.CONFIGS.items()):
-        epochs = config_epochs(config, stages['env'])
-        save_random(config, osp.join(out, 'seed0', name,
-                                     f'epoch_{epochs}.pth'), i)
+        path = str(tmp_path / 'given' / f'{name}.pth')
+        save_random(config, path, i)
+        given += ['--checkpoint', name, path]
     detector = str(tmp_path / 'detector.pth')
     save_random(DETECTOR, detector, 9)
     common = ['--data-root', stages['data_root'], '--work-root',
               stages['work_root'], '--setting', 'fold0', '--device', 'cpu',
-              '--out', out]
+              '--out', out, *given]
 
     proc = run(*common, '--seeds', '0', '--detector', DETECTOR, detector,
                '--cutoff', '0.0')
     assert proc.returncode == 0, proc.stderr[-3000:]
-    assert '[granet' not in proc.stdout  # every training was reused
+    assert ' $ ' not in proc.stdout  # the given checkpoints: no training
     summary = json.loads(proc.stdout.strip().splitlines()[-1])
     methods = ('GRANet cGAN', 'CycleGAN', 'UNIT')
     assert set(summary) == {f'a2n/{m}' for m in ('x (unchanged)', ) +
@@ -104,3 +104,10 @@ def test_names_missing_inputs(tmp_path):
     assert 'no eq. 3 targets' in proc.stderr
     proc = run('--detector', 'a.py', 'a.pth')
     assert proc.returncode != 0 and '--detector needs --cutoff' in proc.stderr
+    # without make demo's baseline the detector column is not dropped
+    # silently: the tool says what to give
+    (tmp_path / 'fold0' / 'realistic_targets').mkdir(parents=True)
+    proc = run('--work-root', str(tmp_path), '--setting', 'fold0')
+    assert proc.returncode != 0
+    assert 'no baseline detector' in proc.stderr
+    assert '--no-detector' in proc.stderr

@@ -14,7 +14,7 @@ import numpy as np
 
 from mmgranet.datasets.synthetic import read_poses
 from mmgranet.datasets.transforms import read_affines
-from mmgranet.utils.affine import compose, transform_points
+from mmgranet.structures import compose, transform_points
 
 
 def corner_error(m, pose, ref_pose, size):

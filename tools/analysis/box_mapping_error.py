@@ -4,7 +4,7 @@ For every lesion box of mini-RSNA (training and test patients), the truth
 in the aligned frame is the box around the lesion's pixels (where the image
 differs from its normal twin, inside the box) warped with the image's
 alignment affine. Printed: the mean IoU with that truth of the box mapping
-the package uses (mmgranet.utils.affine.transform_boxes, q = 1.5), of its
+the package uses (mmgranet.structures.affine.transform_boxes, q = 1.5), of its
 two ends (q = 1: the corners' min/max; q = 2: the inscribed ellipse's box),
 and the worst IoU of a box mapped forward and back: with the package's
 exact inverse (untransform_boxes), and with the min/max of the inverse
@@ -17,13 +17,13 @@ import os.path as osp
 
 import numpy as np
 
-from mmgranet.apis.twin_cases import (lesion_masks, mask_box, read_twin,
-                                      warp_mask)
+from mmgranet.datasets.synthetic.twin_cases import (lesion_masks, mask_box,
+                                                    read_twin, warp_mask)
 from mmgranet.datasets.transforms import read_affines
 from mmgranet.evaluation.functional import bbox_iou_xyxy
 from mmgranet.fileio import read_dicom, read_rsna_labels
-from mmgranet.utils.affine import (BOX_SHAPE_Q, invert_affine, transform_boxes,
-                                   transform_boxes_minmax, untransform_boxes)
+from mmgranet.structures import (BOX_SHAPE_Q, invert_affine, transform_boxes,
+                                 transform_boxes_minmax, untransform_boxes)
 
 SPLITS = (('stage_2_train_images', 'stage_2_train_labels.csv'),
           ('stage_2_test_images', 'test_labels.csv'))

@@ -3,7 +3,7 @@ patient's true normal twin (mini-RSNA's ground truth) in the setting's
 aligned frame. An Abn2Nor G trained towards them is the ceiling of what
 the architecture and the loss can learn from the setting's training
 patients (no validation or test patient is read); real data has no
-twins. Same layout as tools/make_realistic_targets.py. Resumable.
+twins. Same layout as tools/stages/make_realistic_targets.py. Resumable.
 """
 import argparse
 import json
@@ -11,7 +11,7 @@ import os
 import os.path as osp
 
 from mmgranet.apis.setting import add_artifact_args, artifacts_from_args
-from mmgranet.apis.twin_cases import held_out_cases
+from mmgranet.datasets.synthetic.twin_cases import held_out_cases
 from mmgranet.fileio import write_dicom
 
 

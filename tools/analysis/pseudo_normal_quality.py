@@ -19,14 +19,14 @@ import json
 import os
 import os.path as osp
 
-import cv2
 import numpy as np
 
 from mmgranet.apis import load_image_generator
 from mmgranet.apis.setting import add_artifact_args, artifacts_from_args
-from mmgranet.apis.twin_cases import box_mask, held_out_cases
+from mmgranet.datasets.synthetic.twin_cases import box_mask, held_out_cases
 from mmgranet.evaluation.functional import region_scores
 from mmgranet.fileio import read_dicom
+from mmgranet.visualization import box_tile, write_png
 
 COLUMNS = ('psnr_in', 'ssim_in', 'l1_in', 'psnr_out', 'ssim_out', 'l1_out')
 
@@ -49,13 +49,9 @@ def table(title: str, rows: dict) -> dict:
 
 
 def picture(path: str, x, g, twin, boxes) -> None:
-    resid = np.clip(np.abs(x.astype(int) - g) * 4, 0, 255)
-    panels = [cv2.cvtColor(p.astype(np.uint8), cv2.COLOR_GRAY2BGR)
-              for p in (x, g, resid, twin)]
-    for p in panels:
-        for x1, y1, x2, y2 in boxes.astype(int):
-            cv2.rectangle(p, (x1, y1), (x2, y2), (0, 0, 255), 1)
-    cv2.imwrite(path, np.concatenate(panels, axis=1))
+    resid = np.abs(x.astype(int) - g) * 4
+    write_png(path, np.concatenate([box_tile(p, boxes.astype(int))
+                                    for p in (x, g, resid, twin)], axis=1))
 
 
 def main():

@@ -42,9 +42,10 @@ import numpy as np
 
 from mmgranet.apis import load_image_generator
 from mmgranet.apis.setting import add_artifact_args, artifacts_from_args
-from mmgranet.apis.twin_cases import box_mask, held_out_cases
+from mmgranet.datasets.synthetic.twin_cases import box_mask, held_out_cases
 from mmgranet.evaluation.functional import pseudo_normal_scores
 from mmgranet.fileio import atomic_write, read_dicom
+from mmgranet.visualization import box_tile, write_png
 
 KEYS = ('auroc_boxes', 'auroc_lesion', 'share_in_boxes', 'mean_in',
         'mean_out', 'signed_in', 'l1_twin_in', 'l1_twin_out')
@@ -62,24 +63,12 @@ def grid(path, rows, tile=160):
     """rows: [(x, g, resid, ideal, boxes)] -> one PNG."""
     lines = []
     for x, g, resid, ideal, boxes in rows:
-        s = tile / x.shape[1]
-        panels = []
-        for img, name in ((x, 'x'), (g, 'G(x)'),
-                          (np.clip(resid * 4, 0, 255), '|x - G(x)| x4'),
-                          (np.clip(ideal * 4, 0, 255), '|x - twin| x4')):
-            t = cv2.cvtColor(cv2.resize(img.astype(np.uint8),
-                                        (tile, int(x.shape[0] * s))),
-                             cv2.COLOR_GRAY2BGR)
-            for x1, y1, x2, y2 in boxes:
-                cv2.rectangle(t, (int(x1 * s), int(y1 * s)),
-                              (int(x2 * s), int(y2 * s)), (0, 0, 255), 1)
-            cv2.putText(t, name, (3, 12), cv2.FONT_HERSHEY_SIMPLEX, 0.38,
-                        (0, 255, 255), 1)
-            panels.append(t)
-        lines.append(np.concatenate(panels, axis=1))
-    ok, buf = cv2.imencode('.png', np.concatenate(lines, axis=0))
-    with atomic_write(path, 'wb') as f:
-        f.write(buf.tobytes())
+        lines.append(np.concatenate([
+            box_tile(img, boxes, tile, name, font_scale=0.38)
+            for img, name in ((x, 'x'), (g, 'G(x)'),
+                              (resid * 4, '|x - G(x)| x4'),
+                              (ideal * 4, '|x - twin| x4'))], axis=1))
+    write_png(path, np.concatenate(lines, axis=0))
 
 
 def nanmean(values) -> float:

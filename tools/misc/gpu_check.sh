@@ -27,7 +27,7 @@ step() {
                timeout 600 make setup 2>&1 | tail -n 40 | tee "$OUT/setup.txt" ;;
         stack) timeout 600 "$PY" tools/misc/check_stack.py 2>&1 \
                    | tee "$OUT/check_stack.txt" ;;
-        train) timeout 600 "$PY" tools/analysis/benchmark_train_gpu.py \
+        train) timeout 600 "$PY" tools/benchmarks/benchmark_train_gpu.py \
                    "$GRANET" --batch-size 6 --size 512 --iters 20 2>&1 \
                    | grep -v Warning | tee "$OUT/train.txt" ;;
         *) echo "usage: $0 setup|stack|train|all" >&2; exit 2 ;;

@@ -1,4 +1,5 @@
-# mini-RSNA (tools/make_mini_rsna.py + tools/make_rsna_splits.py --test 0):
+# mini-RSNA (tools/stages/make_mini_rsna.py +
+# tools/stages/make_rsna_splits.py --test 0):
 # the RSNA layout and pipeline pieces for CPU runs, the demo and tests.
 # Images are generated at 256 px and loaded at 128 (RSNA: 1024 -> 512).
 # The held-out test patients are mini-RSNA's own: stage_2_test_images with

@@ -10,16 +10,17 @@
 # train patients are all that anything learns from (the detector, and the
 # alignment reference, pseudo pairs, cGANs and targets under
 # WORK_ROOT/<setting>/, made by the pipeline); its val patients choose the
-# score cut-off; the test patients (tools/make_rsna_splits.py --test 600)
+# score cut-off; the test patients
+# (tools/stages/make_rsna_splits.py --test 600)
 # are scored at it (docs/evaluation.md).
 dataset_type = 'RSNADataset'
 data_root = '{{$MMGRANET_DATA_ROOT:data/rsna/}}'
 setting = '{{$MMGRANET_SETTING:fold0}}'
 work_root = '{{$MMGRANET_WORK_ROOT:work_dirs/pipeline_rsna/}}'
 artifact_root = work_root + setting + '/'
-aligned_root = artifact_root + 'aligned/'  # tools/align_dataset.py
+aligned_root = artifact_root + 'aligned/'  # tools/stages/align_dataset.py
 affine_file = aligned_root + 'affines.csv'
-pairs_root = artifact_root + 'pairs/'  # tools/make_pseudo_pairs.py
+pairs_root = artifact_root + 'pairs/'  # tools/stages/make_pseudo_pairs.py
 neighbour_file = pairs_root + 'neighbours.csv'
 targets_root = artifact_root + 'realistic_targets/'  # G_realistic(I_b)
 train_split = f'splits/{setting}_train.txt'

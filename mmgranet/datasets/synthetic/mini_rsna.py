@@ -30,10 +30,11 @@ from typing import Dict, List, Optional
 import cv2
 import numpy as np
 
-from mmgranet.fileio import atomic_write, write_dicom
+from mmgranet.fileio import (RSNA_IMAGE_CLASSES, RSNA_LABELS_HEADER,
+                             atomic_write, write_dicom)
 from .phantom import Anatomy, Patient, Pose, render_patient, sample_opacities
 
-CLASSES = ('Normal', 'Lung Opacity', 'No Lung Opacity / Not Normal')
+CLASSES = RSNA_IMAGE_CLASSES  # the label index a patient is drawn with
 # RSNA stage 2: 8,851 / 6,012 / 11,821 of 26,684 patients
 CLASS_PROBS = (8851 / 26684, 6012 / 26684, 11821 / 26684)
 BOX_COUNT_PROBS = (0.45, 0.45, 0.07, 0.03)  # 1..4 boxes per opacity patient
@@ -71,23 +72,10 @@ def make_patient(rng: np.random.Generator, label: int, size: int,
 
 
 def _contact_sheet(path: str, items: list, size: int) -> None:
-    tile = min(size, 192)
-    tiles = []
-    for img, boxes, label in items[:24]:
-        t = cv2.cvtColor(cv2.resize(img, (tile, tile)), cv2.COLOR_GRAY2BGR)
-        s = tile / size
-        for x1, y1, x2, y2 in boxes:
-            cv2.rectangle(t, (int(x1 * s), int(y1 * s)),
-                          (int(x2 * s), int(y2 * s)), (0, 0, 255), 1)
-        cv2.putText(t, ('N', 'LO', 'NLONN')[label], (4, 14),
-                    cv2.FONT_HERSHEY_SIMPLEX, 0.45, (0, 255, 255), 1)
-        tiles.append(t)
-    while len(tiles) % 6:
-        tiles.append(np.zeros_like(tiles[0]))
-    rows = [np.concatenate(tiles[i:i + 6], 1) for i in range(0, len(tiles), 6)]
-    ok, buf = cv2.imencode('.png', np.concatenate(rows, 0))
-    with atomic_write(path, 'wb') as f:
-        f.write(buf.tobytes())
+    from mmgranet.visualization import box_tile, grid, write_png
+    tiles = [box_tile(img, boxes, min(size, 192), ('N', 'LO', 'NLONN')[label])
+             for img, boxes, label in items[:24]]
+    write_png(path, grid(tiles, 6))
 
 
 def make_mini_rsna(out: str,
@@ -186,9 +174,9 @@ def make_mini_rsna(out: str,
             w.writerow(header)
             w.writerows(rows)
 
-    labels_header = ['patientId', 'x', 'y', 'width', 'height', 'Target']
-    write_csv('stage_2_train_labels.csv', labels_header, label_rows['train'])
-    write_csv('test_labels.csv', labels_header, label_rows['test'])
+    write_csv('stage_2_train_labels.csv', RSNA_LABELS_HEADER,
+              label_rows['train'])
+    write_csv('test_labels.csv', RSNA_LABELS_HEADER, label_rows['test'])
     write_csv('stage_2_detailed_class_info.csv', ['patientId', 'class'],
               class_rows)
     write_csv('stage_2_sample_submission.csv',

@@ -7,7 +7,7 @@ from mmcv.transforms import BaseTransform
 
 from mmgranet.fileio import InputError
 from mmgranet.registry import TRANSFORMS
-from mmgranet.utils.affine import check_affine, scale_affine, transform_boxes
+from mmgranet.structures import check_affine, scale_affine, transform_boxes
 
 AFFINE_COLUMNS = ('a11', 'a12', 'a13', 'a21', 'a22', 'a23')
 
@@ -27,7 +27,7 @@ def read_affines(path: str) -> Dict[str, np.ndarray]:
                                      f'{e}') from None
     except OSError as e:
         raise InputError(f'{path}: cannot read the affines ({e}); make them '
-                         'with tools/align_dataset.py') from None
+                         'with tools/stages/align_dataset.py') from None
     return out
 
 
@@ -36,10 +36,11 @@ class AffineAlign(BaseTransform):
     """Warp an image (and its boxes) with its stored alignment affine.
 
     The affine maps original image pixels to the aligned frame (the STN's
-    output, ``tools/align_dataset.py``). It is given in original pixels and
+    output, ``tools/stages/align_dataset.py``). It is given in original
+    pixels and
     adapted here to the image as loaded (``scale_factor`` from
     ``LoadDicomFromFile(load_scale=...)``). Boxes go through it with
-    :func:`~mmgranet.utils.affine.transform_boxes` (centre moved, size
+    :func:`~mmgranet.structures.affine.transform_boxes` (centre moved, size
     stretched; the map round-trips, so no box grows at the crossing),
     clipped. The matrix stays in the sample as
     ``align_matrix`` (add it to ``PackDetInputs``' meta_keys): RSNAMetric

@@ -8,7 +8,7 @@ import numpy as np
 from mmcv.transforms import BaseTransform
 
 from mmgranet.registry import TRANSFORMS
-from mmgranet.utils.affine import transform_boxes
+from mmgranet.structures import transform_boxes
 
 
 def _boxes_numpy(boxes) -> np.ndarray:
@@ -21,7 +21,7 @@ class RandomAffineBoxes(BaseTransform):
     """A small random affine of the image and its boxes.
 
     Rotation, scale, shear and shift about the image centre, drawn per
-    sample; boxes cross it with :func:`~mmgranet.utils.affine.
+    sample; boxes cross it with :func:`~mmgranet.structures.affine.
     transform_boxes` (the box of the moved lesion-like shape, not the
     corners' min/max that grows every box), then are clipped. A box that
     leaves the image altogether is removed with its label, as mmdet's

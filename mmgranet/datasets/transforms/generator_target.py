@@ -13,7 +13,8 @@ class LoadGeneratorTarget(BaseTransform):
     """Stack G's target after the image's channels (GRANet training).
 
     - an image with lesion boxes: its pseudo-normal from ``target_root``
-      (``tools/make_realistic_targets.py``: G_realistic(I_b(x)), the target
+      (``tools/stages/make_realistic_targets.py``: G_realistic(I_b(x)),
+      the target
       of eq. 3), ``gen_target_kind='pseudo'``;
     - a pseudo-abnormal image (``PseudoPair(mode='abnormal')`` before this
       transform): the image before the lesions were pasted, 'pseudo';
@@ -42,7 +43,8 @@ class LoadGeneratorTarget(BaseTransform):
         if not osp.isfile(path):
             raise InputError(
                 f'{path}: no pseudo-normal target for patient {pid}; the '
-                'targets come from tools/make_realistic_targets.py (the '
+                'targets come from tools/stages/make_realistic_targets.py '
+                '(the '
                 'radio-realistic stage, eq. 2)')
         img = read_dicom(path)
         if img.shape != tuple(shape):

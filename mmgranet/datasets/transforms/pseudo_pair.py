@@ -15,7 +15,7 @@ from mmgranet.registry import TRANSFORMS
 class PseudoPair(BaseTransform):
     """Give a sample its pseudo partner from a precomputed neighbour index.
 
-    The index is ``neighbours.csv`` of ``tools/make_pseudo_pairs.py``
+    The index is ``neighbours.csv`` of ``tools/stages/make_pseudo_pairs.py``
     (patientId, role, rank, neighbour). The swap and Poisson blending run
     here, on the images as loaded (after ``LoadDicomFromFile``'s
     ``load_scale``), so no intermediate image set is needed.
@@ -99,7 +99,7 @@ class PseudoPair(BaseTransform):
         except (OSError, KeyError) as e:
             raise InputError(
                 f'{self.neighbour_file}: not a neighbour index ({e}); make '
-                'it with tools/make_pseudo_pairs.py') from None
+                'it with tools/stages/make_pseudo_pairs.py') from None
         return index
 
     def _image(self, pid: str, shape) -> np.ndarray:

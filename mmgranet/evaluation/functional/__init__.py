@@ -1,5 +1,5 @@
 from .heldout import (DEFAULT_SWEEP, bootstrap_ci, choose_cutoff, heldout_ap,
-                      paired_bootstrap)
+                      seeds_patients_bootstrap)
 from .image_metrics import (pixel_auroc, pseudo_normal_scores, region_scores,
                             residual_localisation, ssim_map)
 from .rsna_ap import (NO_FN_IOU_THRS, RSNA_IOU_THRS, RSNAMatches,
@@ -9,7 +9,7 @@ from .submission_score import load_for_scoring, score_submission
 __all__ = [
     'DEFAULT_SWEEP', 'NO_FN_IOU_THRS', 'RSNA_IOU_THRS', 'RSNAMatches',
     'bbox_iou_xyxy', 'bootstrap_ci', 'choose_cutoff', 'heldout_ap',
-    'load_for_scoring', 'match_rsna', 'paired_bootstrap', 'pixel_auroc',
-    'pseudo_normal_scores', 'region_scores', 'residual_localisation',
-    'rsna_ap', 'rsna_image_scores', 'score_submission', 'ssim_map'
+    'load_for_scoring', 'match_rsna', 'pixel_auroc', 'pseudo_normal_scores',
+    'region_scores', 'residual_localisation', 'rsna_ap', 'rsna_image_scores',
+    'score_submission', 'seeds_patients_bootstrap', 'ssim_map'
 ]

@@ -59,34 +59,59 @@ def bootstrap_ci(image_scores: np.ndarray, num_samples: int = 1000,
     return float(lo), float(hi)
 
 
-def paired_bootstrap(scores_a: np.ndarray, scores_b: np.ndarray,
-                     num_samples: int = 1000, seed: int = 0,
-                     level: float = 0.95) -> Dict[str, float]:
-    """AP(a) - AP(b) on the same patients, with a paired bootstrap interval.
+def seeds_patients_bootstrap(scores_a, scores_b, num_samples: int = 2000,
+                             seed: int = 0,
+                             level: float = 0.95) -> Dict[str, float]:
+    """AP(a) - AP(b) of two rows, the mean over seeds, with an interval
+    from resampling both the seeds and the test patients (the same
+    resample for both rows: paired). With one seed it is the paired
+    bootstrap over patients.
 
     Args:
-        scores_a, scores_b (np.ndarray): [N] per-patient scores of two
-            models on the same patients in the same order (NaN: left out).
-        num_samples (int): Bootstrap resamples. Defaults to 1000.
+        scores_a, scores_b: Per seed, the per-patient scores of a row:
+            [S, N] arrays (the same patients in the same order, NaN: left
+            out, as the RSNA metric leaves them out) or S dicts patient ->
+            score (None: left out), matched by patient.
+        num_samples (int): Bootstrap resamples. Defaults to 2000.
         seed (int): Defaults to 0.
         level (float): Defaults to 0.95.
 
     Returns:
-        dict: ``diff`` (on all patients), ``ci_low``, ``ci_high`` and
-        ``p_le_0``: the share of resamples where a is not better than b.
+        dict: ``diff``, ``ci_low``, ``ci_high`` and ``p_le_0``: the share
+        of resamples where a is not better than b.
     """
-    a = np.asarray(scores_a, dtype=np.float64)
-    b = np.asarray(scores_b, dtype=np.float64)
-    if a.shape != b.shape or a.ndim != 1:
-        raise ValueError(f'paired scores must be [N] arrays of one length, '
-                         f'got {a.shape} and {b.shape}')
+    def matrix(runs, patients):
+        if patients is None:
+            return np.asarray(runs, dtype=np.float64)
+        return np.array([[np.nan if r.get(p) is None else r[p]
+                          for p in patients] for r in runs], np.float64)
+    patients = None
+    if len(scores_a) and isinstance(scores_a[0], dict):
+        patients = sorted(scores_a[0])
+        for runs in (scores_a, scores_b):
+            for r in runs:
+                if sorted(r) != patients:
+                    raise ValueError('rows to compare need the same test '
+                                     'patients in every seed')
+    a, b = matrix(scores_a, patients), matrix(scores_b, patients)  # [S, N]
+    if a.shape != b.shape or a.ndim != 2:
+        raise ValueError('rows to compare need the same seeds and patients,'
+                         f' got {a.shape} and {b.shape}')
     rng = np.random.default_rng(seed)
-    idx = rng.integers(0, len(a), (num_samples, len(a)))
-    with warnings.catch_warnings():
+    s, n = a.shape
+    diffs = np.empty(num_samples)
+    with warnings.catch_warnings():  # a resample may have no scored image
         warnings.simplefilter('ignore', RuntimeWarning)
-        diffs = np.nanmean(a[idx], axis=1) - np.nanmean(b[idx], axis=1)
-        diff = float(np.nanmean(a) - np.nanmean(b))
+        for i in range(num_samples):
+            rows = rng.integers(0, s, s)
+            cols = rng.integers(0, n, n)
+            diffs[i] = np.mean(np.nanmean(a[rows][:, cols], axis=1) -
+                               np.nanmean(b[rows][:, cols], axis=1))
+        diff = float(np.mean(np.nanmean(a, axis=1) - np.nanmean(b, axis=1)))
     diffs = diffs[np.isfinite(diffs)]
+    if not len(diffs):  # no patient is scored in either row
+        return dict(diff=diff, ci_low=float('nan'), ci_high=float('nan'),
+                    p_le_0=float('nan'))
     lo, hi = np.percentile(diffs, [50 * (1 - level), 50 * (1 + level)])
     return dict(diff=diff, ci_low=float(lo), ci_high=float(hi),
                 p_le_0=float((diffs <= 0).mean()))

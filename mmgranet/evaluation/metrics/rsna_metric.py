@@ -7,7 +7,7 @@ from mmengine.evaluator import BaseMetric
 
 from mmgranet.fileio import InputError, read_rsna_labels, read_split_file
 from mmgranet.registry import METRICS
-from mmgranet.utils.affine import untransform_boxes
+from mmgranet.structures import untransform_boxes
 from ..functional import DEFAULT_SWEEP, rsna_ap
 
 

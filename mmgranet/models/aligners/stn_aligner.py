@@ -13,7 +13,7 @@ from mmengine.model import BaseModel
 
 from mmgranet.fileio import InputError, read_dicom
 from mmgranet.registry import MODELS
-from mmgranet.utils.affine import scale_affine, theta_to_pixel
+from mmgranet.structures import scale_affine, theta_to_pixel
 
 # Shorthand: B batch, H/W the aligner's input size, R the reference.
 

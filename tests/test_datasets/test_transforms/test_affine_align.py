@@ -59,7 +59,7 @@ def test_metric_scores_in_original_pixels_after_alignment():
     m = cv2.getRotationMatrix2D((512, 512), 3, 1.0)
     m[:, 2] += (80, -60)
     original = np.array([[300.0, 400.0, 420.0, 560.0]])
-    from mmgranet.utils.affine import transform_boxes
+    from mmgranet.structures import transform_boxes
     aligned = transform_boxes(original, m)
     s = DetDataSample(metainfo=dict(img_path='/x/p.dcm', align_matrix=m,
                                     ori_gt_bboxes=original))

@@ -4,7 +4,7 @@ low-frequency brightness its surroundings do not explain taken out
 (mmgranet.pseudo.remove_opacity; --sigma 0: the whole box filled from its
 surroundings, inpaint_boxes). Beyond the paper, whose target is
 G_realistic(I_b(x)) with another patient's pixels in the boxes. Same
-layout as tools/make_realistic_targets.py, so an Abn2Nor config takes it
+layout as tools/stages/make_realistic_targets.py, so an Abn2Nor config takes it
 as train_dataloader.dataset.target_root.
 Resumable (finished images are skipped), atomic writes.
 """

@@ -8,7 +8,7 @@ GRANet's loop (detector, generator, joint), once in float32 and once under
 mmgranet.AmpOptimWrapper (float16 autocast, loss scaling). Prints a table
 and, as the last line, JSON.
 
-    python tools/analysis/benchmark_train_gpu.py CONFIG --batch-size 6
+    python tools/benchmarks/benchmark_train_gpu.py CONFIG --batch-size 6
 """
 import argparse
 import copy

@@ -16,7 +16,7 @@ import numpy as np
 
 from mmgranet.evaluation.functional import (DEFAULT_SWEEP, rsna_ap,
                                             score_submission)
-from mmgranet.fileio import write_submission
+from mmgranet.fileio import RSNA_LABELS_HEADER, write_submission
 
 
 def make_data(num_images, num_abnormal, preds_per_image, seed=0):
@@ -73,7 +73,7 @@ def main():
         ids = [f'patient{i:05d}' for i in range(args.num_images)]
         gt_csv = os.path.join(tmp, 'labels.csv')
         with open(gt_csv, 'w') as f:
-            f.write('patientId,x,y,width,height,Target\n')
+            f.write(','.join(RSNA_LABELS_HEADER) + '\n')
             for pid, gt in zip(ids, gts):
                 if len(gt) == 0:
                     f.write(f'{pid},,,,,0\n')

@@ -19,11 +19,11 @@ from mmgranet.datasets.transforms import read_affines
 from mmgranet.fileio import (InputError, read_dicom, read_rsna_labels,
                              read_split_file)
 from mmgranet.pseudo import pixel_boxes
-from mmgranet.utils.affine import transform_boxes
+from mmgranet.structures import transform_boxes
 
 # grey levels a smoothed image must differ from its twin by to count as
-# lesion (JPEG noise stays below it; the mask's box then matches the
-# generator's own box: tests/test_apis/test_twin_cases.py)
+# lesion (JPEG noise stays below it; the mask then fills most of the
+# generator's own box: tests/test_datasets/test_twin_cases.py)
 LESION_THRESHOLD = 4.0
 
 
@@ -42,7 +42,7 @@ def read_twin(data_root: str, patient_id: str) -> np.ndarray:
     twin = cv2.imread(path, cv2.IMREAD_GRAYSCALE)
     if twin is None:
         raise InputError(f'{path}: cannot read the true normal twin (only '
-                         'mini-RSNA has them: tools/make_mini_rsna.py)')
+                         'mini-RSNA has them: tools/stages/make_mini_rsna.py)')
     return twin
 
 
@@ -119,7 +119,7 @@ def held_out_cases(data_root: str, artifacts: str, split: str = 'test',
         if pid not in affines:
             raise InputError(f'{artifacts}aligned/affines.csv: no affine for'
                              f' patient {pid}; align the {split} images '
-                             '(tools/align_dataset.py)')
+                             '(tools/stages/align_dataset.py)')
         m = affines[pid]
         image = read_dicom(osp.join(artifacts, 'aligned', image_dir,
                                     f'{pid}.dcm'))

@@ -4,11 +4,10 @@ import pytest
 import torch
 import torch.nn.functional as F
 
-from mmgranet.utils.affine import (check_affine, compose, invert_affine,
-                                   pixel_to_theta, scale_affine,
-                                   theta_to_pixel, transform_boxes,
-                                   transform_boxes_minmax, transform_points,
-                                   untransform_boxes)
+from mmgranet.structures import (check_affine, compose, invert_affine,
+                                 pixel_to_theta, scale_affine, theta_to_pixel,
+                                 transform_boxes, transform_boxes_minmax,
+                                 transform_points, untransform_boxes)
 
 
 def rotation(angle, scale=1.0, centre=(32, 32), shift=(0, 0)):

@@ -1,7 +1,7 @@
 """Run a trained radio-realistic generator (paper eq. 2) over I_b.
 
 Writes G_realistic(I_b(x)) for every image of --input-root (the
-pseudo-normal set of tools/make_pseudo_pairs.py) to OUT in RSNA layout
+pseudo-normal set of tools/stages/make_pseudo_pairs.py) to OUT in RSNA layout
 (lossless DICOM, each image's original size): the targets of the Abn2Nor
 cGAN (eq. 3). Atomic writes; finished images are skipped on a rerun.
 """

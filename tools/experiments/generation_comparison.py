@@ -5,10 +5,12 @@ UNIT, abnormal -> normal and normal -> abnormal.
 For each seed it trains, on the setting's training patients (`make demo`'s
 aligned copy, pseudo pairs and eq. 3 targets): the Abn2Nor cGAN (eq. 3),
 GRANet's normal -> abnormal cGAN (told where to put the lesions), CycleGAN
-and UNIT (both directions each) with tools/train.py and the configs of
-configs/cgan, configs/cyclegan and configs/unit; a finished training is
-reused. Then, on the held-out "Lung Opacity" test patients, whose true
-normal twins mini-RSNA records (aligned frame):
+and UNIT (both directions each), as the pipeline's own training stages
+(mmgranet.apis.experiment; OUT/seed<k>/, the pipeline's resume rule) with
+the configs of configs/cgan, configs/cyclegan and configs/unit;
+``--checkpoint NAME CKPT`` scores a model trained elsewhere instead.
+Then, on the held-out "Lung Opacity" test patients, whose true normal
+twins mini-RSNA records (aligned frame):
 
 - abnormal -> normal, input x, truth its twin: PSNR / SSIM / L1 inside and
   outside the lesion boxes, and where |x - G(x)| falls (share inside the
@@ -26,22 +28,23 @@ directions) as a PNG. Last line: JSON.
 """
 import argparse
 import json
-import os
 import os.path as osp
 import statistics
-import subprocess
-import sys
 
 import cv2
 import numpy as np
 
 from mmgranet.apis import load_detector, load_translator
-from mmgranet.apis.pipeline import REPO, config_epochs
-from mmgranet.apis.setting import add_setting_args, setting_from_args
-from mmgranet.apis.twin_cases import box_mask, held_out_cases
+from mmgranet.apis.config_reading import config_epochs
+from mmgranet.apis.experiment import Row, run_rows
+from mmgranet.apis.runner import StageError
+from mmgranet.apis.setting import Setting, add_setting_args, setting_from_args
+from mmgranet.apis.stages import StageRun, stamp_keys, train_stage
+from mmgranet.datasets.synthetic.twin_cases import box_mask, held_out_cases
 from mmgranet.evaluation.functional import (bbox_iou_xyxy, region_scores,
                                             residual_localisation)
 from mmgranet.fileio import atomic_write
+from mmgranet.visualization import box_tile, write_png
 
 CONFIGS = dict(
     granet='configs/cgan/abn2nor_resnet6-32c_1xb4-10e_mini-rsna.py',
@@ -49,27 +52,27 @@ CONFIGS = dict(
     cyclegan='configs/cyclegan/cyclegan_resnet6-32c_1xb4-20e_mini-rsna.py',
     unit='configs/unit/unit_res3-32c_1xb4-20e_mini-rsna.py')
 METHODS = ('GRANet cGAN', 'CycleGAN', 'UNIT')
+BASELINE = 'configs/retinanet/retinanet-dagger_r18_fpn-p2_1xb8-8e_mini-rsna.py'
 
 
-def train(name, out, env, seed):
-    """tools/train.py of one method; the last checkpoint."""
-    config = CONFIGS[name]
-    work = osp.join(out, name)
-    ckpt = osp.join(work, f'epoch_{config_epochs(config, env)}.pth')
-    if osp.exists(ckpt):
-        return config, ckpt
-    cmd = [sys.executable, 'tools/train.py', config, '--work-dir', work,
-           '--cfg-options', f'randomness.seed={seed}']
-    print(f'[{name}, seed {seed}] $ {" ".join(cmd)}', flush=True)
-    proc = subprocess.run(cmd, cwd=REPO, capture_output=True, text=True,
-                          env=dict(os.environ, **env))
-    os.makedirs(work, exist_ok=True)
-    with open(osp.join(work, 'train.log'), 'w') as f:
-        f.write(proc.stdout + proc.stderr)
-    if proc.returncode != 0:
-        raise SystemExit(f'{name} failed; see {work}/train.log\n'
-                         f'{proc.stderr[-2000:]}')
-    return config, ckpt
+def training_row(out: str, setting: Setting, seed: int, fast: bool = False,
+                 given=None) -> Row:
+    """One seed's trainings (every method without a ``given``
+    checkpoint), after the pipeline's eq. 3 targets."""
+    names = [n for n in CONFIGS if n not in (given or {})]
+    stages = tuple(train_stage(n, 'targets') for n in names)
+    run = StageRun(setting, CONFIGS, out=out, seed=seed, fast=fast,
+                   label=f'seed {seed}: ',
+                   upstream=stamp_keys(setting.artifacts))
+    return Row(f'seed {seed}', seed, run, stages)
+
+
+def checkpoints(row: Row, given=None) -> dict:
+    """Method -> (config, checkpoint)."""
+    out = {n: (CONFIGS[n], row.run.checkpoint(n)) for n in CONFIGS
+           if n not in (given or {})}
+    out.update({n: (CONFIGS[n], c) for n, c in (given or {}).items()})
+    return out
 
 
 def change_inside(before, after, mask):
@@ -144,19 +147,12 @@ def figure(path, cases, a2n, n2a, num=3, tile=128):
         rows = []
         for label, imgs in [('input', inputs)] + \
                 [(m, outs[m]) for m in METHODS] + [('truth', truth)]:
-            tiles = []
-            for img, bx in zip(imgs[:num], boxes[:num]):
-                t = cv2.cvtColor(cv2.resize(img, (tile, tile)),
-                                 cv2.COLOR_GRAY2BGR)
-                s = tile / img.shape[1]
-                for x1, y1, x2, y2 in bx:
-                    cv2.rectangle(t, (int(x1 * s), int(y1 * s)),
-                                  (int(x2 * s), int(y2 * s)), (0, 0, 255), 1)
-                tiles.append(t)
-            line = np.concatenate(tiles, axis=1)
-            cv2.putText(line, label, (3, 12), cv2.FONT_HERSHEY_SIMPLEX, 0.4,
-                        (0, 255, 255), 1)
-            rows.append(line)
+            rows.append(np.concatenate([
+                box_tile(cv2.resize(img, (tile, tile)), bx * tile /
+                         img.shape[1], label=label if j == 0 else None,
+                         font_scale=0.4)
+                for j, (img, bx) in enumerate(zip(imgs[:num], boxes[:num]))
+            ], axis=1))
         return np.concatenate(rows, axis=0)
 
     boxes = [c.boxes for c in cases]
@@ -164,9 +160,7 @@ def figure(path, cases, a2n, n2a, num=3, tile=128):
     left = block(xs, a2n, twins, boxes)
     right = block(twins, n2a, xs, boxes)
     gap = np.full((left.shape[0], 8, 3), 255, np.uint8)
-    ok, buf = cv2.imencode('.png', np.concatenate([left, gap, right], 1))
-    with atomic_write(path, 'wb') as f:
-        f.write(buf.tobytes())
+    write_png(path, np.concatenate([left, gap, right], 1))
 
 
 def mean_std(values):
@@ -188,6 +182,16 @@ def main():
                         help="the detector's score cut-off, chosen on "
                         'validation patients (default: the one tools/'
                         "rsna_score.py chose for make demo's baseline)")
+    parser.add_argument('--no-detector', action='store_true',
+                        help='leave out the "asked boxes the detector '
+                        'finds" column')
+    parser.add_argument('--checkpoint', nargs=2, action='append',
+                        metavar=('METHOD', 'CKPT'),
+                        help='score this checkpoint of METHOD (' +
+                        ', '.join(CONFIGS) + ') instead of training it '
+                        '(one seed; repeat for several methods)')
+    parser.add_argument('--fast', action='store_true',
+                        help='one epoch per training (tests)')
     parser.add_argument('--device', help='default: cuda when available')
     parser.add_argument('--out', default='work_dirs/generation_comparison')
     parser.add_argument('--figure', help='default OUT/generation.png')
@@ -200,31 +204,57 @@ def main():
     if not osp.exists(osp.join(art, 'realistic_targets')):
         raise SystemExit(f'{art}: no eq. 3 targets; run `make demo` first '
                          '(it makes every input of the comparison)')
-    detector = args.detector or (
-        'configs/retinanet/retinanet-dagger_r18_fpn-p2_1xb8-8e_'
-        'mini-rsna.py', osp.join(art, 'baseline', 'epoch_8.pth'))
-    if args.detector and not osp.exists(detector[1]):
-        raise SystemExit(f'{detector[1]}: no such detector checkpoint')
     detect, cutoff = None, args.cutoff
-    if osp.exists(detector[1]):
-        detect = load_detector(*detector, device=args.device)
+    if args.detector:
+        detector = tuple(args.detector)
+    elif not args.no_detector:
+        # make demo's baseline: its last checkpoint and the cut-off its
+        # score stage chose on the validation patients
+        config = BASELINE
+        detector = (config, osp.join(art, 'baseline', 'epoch_%d.pth' %
+                                     config_epochs(config, env)))
         scores = osp.join(art, 'scores', 'baseline.json')
+        for path in (detector[1], scores):
+            if not osp.exists(path):
+                raise SystemExit(
+                    f'{path}: no baseline detector of make demo (or its '
+                    'validation-chosen cut-off) for the "found" column; '
+                    'run make demo, give --detector CONFIG CKPT --cutoff '
+                    'T, or leave the column out with --no-detector')
         if cutoff is None:
-            if not osp.exists(scores):
-                raise SystemExit(f'{scores}: no validation-chosen cut-off '
-                                 "for make demo's baseline; pass --cutoff")
             with open(scores) as f:
                 cutoff = json.load(f)['score_thr']
+    if args.detector and not osp.exists(detector[1]):
+        raise SystemExit(f'{detector[1]}: no such detector checkpoint')
+    if not args.no_detector:
+        detect = load_detector(*detector, device=args.device)
+    given = dict(args.checkpoint or [])
+    unknown = set(given) - set(CONFIGS)
+    if unknown:
+        parser.error(f'--checkpoint {sorted(unknown)}: methods are '
+                     f'{sorted(CONFIGS)}')
+    if given and len(args.seeds) > 1:
+        parser.error('--checkpoint scores one trained model: give one seed')
     cases = list(held_out_cases(data, art, 'test', with_lesions=True))
+    rows = [training_row(osp.join(args.out, f'seed{seed}') + '/', setting,
+                         seed, args.fast, given) for seed in args.seeds]
+    run_rows(rows)
     per_seed = []
-    for seed in args.seeds:
-        out = osp.join(args.out, f'seed{seed}')
-        path = osp.join(out, 'result.json')
+    for row in rows:
+        ckpts = checkpoints(row, given)
+        # the evaluation of these checkpoints (their stamps, or the given
+        # files) is reused; a retrained method re-evaluates the seed
+        inputs = dict(
+            methods={n: [c, row.run.pipe.keys.get(n) or
+                         osp.getmtime(c)] for n, (_, c) in ckpts.items()},
+            detector=list(detector) if detect else None, cutoff=cutoff)
+        path = osp.join(row.out, 'result.json')
         if osp.exists(path):
             with open(path) as f:
-                per_seed.append(json.load(f))
-            continue
-        ckpts = {n: train(n, out, env, seed) for n in CONFIGS}
+                saved = json.load(f)
+            if saved.get('inputs') == json.loads(json.dumps(inputs)):
+                per_seed.append(saved['rows'])
+                continue
         runs = dict(
             granet=load_translator(*ckpts['granet'], device=args.device),
             granet_n2a=load_translator(*ckpts['granet_n2a'],
@@ -237,13 +267,13 @@ def main():
                                    device=args.device),
             unit_a=load_translator(*ckpts['unit'], 'abnormal',
                                    device=args.device))
-        rows, a2n, n2a = evaluate(runs, cases, detect, cutoff)
-        if seed == args.seeds[0]:
+        result, a2n, n2a = evaluate(runs, cases, detect, cutoff)
+        if row is rows[0]:
             figure(args.figure or osp.join(args.out, 'generation.png'),
                    cases, a2n, n2a)
         with atomic_write(path) as f:
-            json.dump(rows, f, indent=1)
-        per_seed.append(rows)
+            json.dump(dict(inputs=inputs, rows=result), f, indent=1)
+        per_seed.append(result)
 
     print(f'\n{len(cases)} held-out "Lung Opacity" test patients of {data} '
           f'(aligned frame), seeds {args.seeds}; mean ± std over seeds\n')
@@ -285,4 +315,7 @@ def main():
 
 
 if __name__ == '__main__':
-    main()
+    try:
+        main()
+    except StageError as e:  # a training failed: its log is named
+        raise SystemExit(f'error: {e}') from None

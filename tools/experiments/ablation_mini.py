@@ -11,12 +11,14 @@ runner: stamps, logs, resume), and every detector row of seed k trains on
 those artifacts with seed k; the intervals are then what a user sees
 rerunning the whole method. ``--chain shared`` trains only the detectors
 per seed on the artifacts of `make demo` (WORK/<setting>/; detector
-variance only). Needs the data and splits of `make demo`. Every run is
-tools/train.py with a seed, then tools/test.py on the validation and the
-test patients; a finished run's result
-(``OUT/[chain-seeds/]<table>/<variant>/seed<k>/result.json``) is reused,
-so the script resumes after an interruption and can grow (more seeds,
-more variants).
+variance only). Needs the data and splits of `make demo`. Every row is
+the pipeline's own stages (mmgranet.apis.experiment): tools/train.py with
+a seed, then
+tools/test.py on the validation and the test patients and
+tools/rsna_score.py (``OUT/[chain-seeds/]<table>/<variant>/seed<k>/``,
+its stamps, logs and ``scores/detector.json``), with the pipeline's
+resume rule: a stopped table resumes, a table grows (more seeds, more
+variants) by rerunning it.
 
 Every variant trains its detector the same number of epochs (the GRANet
 configs count detector epochs: under 2:2 a GRANet run is twice as long).
@@ -33,16 +35,15 @@ import os
 import os.path as osp
 import re
 import statistics
-import subprocess
-import sys
 from concurrent.futures import ThreadPoolExecutor
 
-import numpy as np
-
-from mmgranet.apis.pipeline import (REPO, PipelineError, PipelineRun,
-                                    config_epochs)
-from mmgranet.apis.setting import add_setting_args, setting_from_args
-from mmgranet.evaluation.functional import heldout_ap, load_for_scoring
+from mmgranet.apis.config_reading import repo_root
+from mmgranet.apis.experiment import Row, run_rows, threads_env
+from mmgranet.apis.runner import StageError
+from mmgranet.apis.setting import Setting, add_setting_args, setting_from_args
+from mmgranet.apis.stages import (MethodRun, StageRun, evaluate_stages,
+                                  stamp_keys, train_stage)
+from mmgranet.evaluation.functional import seeds_patients_bootstrap
 from mmgranet.fileio import atomic_write
 
 RET = 'configs/retinanet/retinanet-dagger_r18_fpn-p2_1xb8-8e_mini-rsna'
@@ -83,105 +84,51 @@ ATTENTION = [
 ]
 
 
-def run_one(name, config, opts, seed, out_dir, env, threads=None,
-            no_fn=False):
-    """Train, predict validation and test patients, score; cached."""
-    result_path = osp.join(out_dir, 'result.json')
-    if osp.exists(result_path):
-        with open(result_path) as f:
-            return json.load(f)
-    os.makedirs(out_dir, exist_ok=True)
-    run_env = dict(os.environ, **env)
-    if threads:
-        run_env['OMP_NUM_THREADS'] = str(threads)
-    options = [f'randomness.seed={seed}', 'train_cfg.val_begin=100000',
-               'default_hooks.checkpoint.interval=100000']
-    options += [f'{k}={v}' for k, v in opts.items()]
-    epochs = config_epochs(config, env, options=opts)
-    ckpt = osp.join(out_dir, f'epoch_{epochs}.pth')
-    steps = [['tools/train.py', config, '--work-dir', out_dir,
-              '--cfg-options', *options]]
-    for split in ('val', 'test'):
-        steps.append(['tools/test.py', config, ckpt, '--work-dir', out_dir,
-                      '--split', split, '--out',
-                      osp.join(out_dir, f'{split}.csv')])
-    log = ''
-    for step in steps:
-        if step[0] == 'tools/train.py' and osp.exists(ckpt):
-            continue
-        print(f'[{name}, seed {seed}] $ {" ".join(step)}', flush=True)
-        proc = subprocess.run([sys.executable, *step], cwd=REPO,
-                              capture_output=True, text=True, env=run_env)
-        log += proc.stdout + proc.stderr
-        with open(osp.join(out_dir, 'run.log'), 'w') as f:
-            f.write(log)
-        if proc.returncode != 0:
-            raise SystemExit(f'{name}, seed {seed} failed; see '
-                             f'{out_dir}/run.log:\n{log[-3000:]}')
-    result = score(out_dir, env, no_fn=no_fn)
-    with atomic_write(result_path) as f:
-        json.dump(result, f)
-    print(f'[{name}, seed {seed}] test AP {result["AP"]:.4f} at the '
-          f'validation cut-off {result["score_thr"]:.2f}', flush=True)
-    return result
+def detector_row(name: str, config: str, opts: dict, seed: int, out: str,
+                 setting: Setting, jobs: int = 1, no_fn: bool = False,
+                 fast: bool = False) -> Row:
+    """One variant at one seed: train the detector, predict the
+    validation and the test patients, score the test patients at the
+    cut-off chosen on validation (``{out}scores/detector.json``)."""
+    options = ('train_cfg.val_begin=100000',
+               'default_hooks.checkpoint.interval=100000') + tuple(
+                   f'{k}={v}' for k, v in opts.items())
+    # an aligned variant reads the chain's artifacts: their stamps enter
+    # its key (a retrained chain retrains the row)
+    after = ('abn2nor', ) if '-align' in config else ()
+    score = ('--bootstrap', '0') + (('--no-fn', ) if no_fn else ())
+    stages = (train_stage('detector', *after, options=options),
+              *evaluate_stages('detector', pictures=False,
+                               score_options=score))
+    run = StageRun(setting, dict(detector=config), out=out, seed=seed,
+                   fast=fast,
+                   values=dict(test_labels='{data}test_labels.csv',
+                               test_split_args=[]),
+                   label=f'{name}, seed {seed}: ',
+                   upstream=stamp_keys(setting.artifacts),
+                   env=threads_env(jobs))
+    return Row(name, seed, run, stages, result='{out}scores/detector.json')
 
 
 def chain(data_root: str, out: str, setting: str, seed: int,
-          threads=None) -> str:
+          jobs: int = 1, fast: bool = False) -> str:
     """The pipeline's stages up to the Abn2Nor G, trained with ``seed``,
     under their own work root (returned); resumable like the pipeline."""
     work_root = osp.join(out, 'chain', setting, f'seed{seed}') + '/'
-    run = PipelineRun('mini', data_root=data_root, work_root=work_root,
-                      setting=setting, seed=seed, jobs=1)
-    if threads:
-        run.pipe.env['OMP_NUM_THREADS'] = str(threads)
+    run = MethodRun('mini', data_root=data_root, work_root=work_root,
+                    setting=setting, seed=seed, jobs=1, fast=fast)
+    run.pipe.env.update(threads_env(jobs))
+    run.pipe.label = f'chain {setting}, seed {seed}: '
     print(f'[chain {setting}, seed {seed}] {work_root}', flush=True)
-    run.run(tuple(s for s in PipelineRun.needed_for('abn2nor')
+    run.run(tuple(s for s in MethodRun.needed_for('abn2nor')
                   if s.name not in ('data', 'splits')))  # make demo's
     return work_root
-
-
-def score(out_dir: str, env: dict, no_fn: bool = False) -> dict:
-    data, setting = env['MMGRANET_DATA_ROOT'], env['MMGRANET_SETTING']
-    _, *val = load_for_scoring(
-        osp.join(data, 'stage_2_train_labels.csv'),
-        osp.join(out_dir, 'val.csv'),
-        osp.join(data, 'splits', f'{setting}_val.txt'))
-    pids, *test = load_for_scoring(osp.join(data, 'test_labels.csv'),
-                                   osp.join(out_dir, 'test.csv'))
-    r = heldout_ap(tuple(val), tuple(test), num_samples=0, no_fn=no_fn)
-    r['image_scores'] = [None if np.isnan(v) else float(v)
-                         for v in r['image_scores']]
-    r['patients'] = pids
-    return r
 
 
 def mean_std(values):
     m = statistics.mean(values)
     s = statistics.stdev(values) if len(values) > 1 else 0.0
     return f'{m:.3f} ± {s:.3f}'
-
-
-def seeds_patients_bootstrap(runs_a, runs_b, num_samples=2000, seed=0):
-    """AP(a) - AP(b), mean over seeds, and a 95 % interval from resampling
-    both the seeds and the test patients (the same for both rows)."""
-    def matrix(runs):
-        return np.array([[np.nan if v is None else v
-                          for v in r['image_scores']] for r in runs])
-    a, b = matrix(runs_a), matrix(runs_b)  # [S, N]
-    if a.shape != b.shape:
-        raise ValueError('rows to compare need the same seeds and patients')
-    rng = np.random.default_rng(seed)
-    s, n = a.shape
-    diffs = np.empty(num_samples)
-    for i in range(num_samples):
-        rows = rng.integers(0, s, s)
-        cols = rng.integers(0, n, n)
-        diffs[i] = np.mean(np.nanmean(a[rows][:, cols], axis=1) -
-                           np.nanmean(b[rows][:, cols], axis=1))
-    diff = float(np.mean(np.nanmean(a, axis=1) - np.nanmean(b, axis=1)))
-    lo, hi = np.percentile(diffs, [2.5, 97.5])
-    return diff, float(lo), float(hi)
 
 
 def main():
@@ -212,20 +159,25 @@ def main():
                         help='whole: every stage that learns retrained per '
                         "seed; shared: the detectors only, on make demo's "
                         'artifacts')
+    parser.add_argument('--variants', nargs='+', metavar='NAME',
+                        help='only these rows of the tables (default: all)')
+    parser.add_argument('--fast', action='store_true',
+                        help='one epoch per training (tests)')
     parser.add_argument('--report', action='store_true',
                         help='only print the tables of the finished runs')
     args = parser.parse_args()
-    env = setting_from_args(args).env
+    where = setting_from_args(args)
     settings = [args.setting] + ([args.holdout_setting]
                                  if '2' in args.tables else [])
     whole = args.chain == 'whole'
     for setting in settings:
         splits = osp.join(args.data_root, 'splits', f'{setting}_train.txt')
-        if whole and not osp.exists(osp.join(REPO, splits)):
+        if whole and not osp.exists(osp.join(repo_root(), splits)):
             raise SystemExit(f'{splits}: no such split file; run `make '
-                             'demo` (or tools/make_rsna_splits.py) first')
+                             'demo` (or tools/stages/make_rsna_splits.py) '
+                             'first')
         abn2nor = osp.join(args.work_root, setting, 'abn2nor')
-        if not whole and not osp.isdir(osp.join(REPO, abn2nor)):
+        if not whole and not osp.isdir(osp.join(repo_root(), abn2nor)):
             raise SystemExit(
                 f'{abn2nor}: no Abn2Nor stage; run `make demo` (setting '
                 f'fold0) or tools/run_pipeline.py --setting {setting} '
@@ -249,27 +201,24 @@ def main():
                  for name, opts in ATTENTION
                  if name in args.attention_variants or
                  name == ATTENTION[0][0]]
-    jobs, keys = [], []
-    threads = max(1, (os.cpu_count() or 2) // args.jobs) \
-        if args.jobs > 1 else None
+    if args.variants:
+        rows = [r for r in rows if r[1] in args.variants]
     # whole chain: each (setting, seed)'s artifacts, made once
     chains = {}
     if whole:
         wanted = sorted({(args.holdout_setting if t == '2' else
                           args.setting, seed)
                          for t, *_, seeds in rows for seed in seeds})
-        if args.report:
-            chains = {k: osp.join(args.out, 'chain', k[0], f'seed{k[1]}') +
-                      '/' for k in wanted}
-        else:
+        chains = {k: osp.join(args.out, 'chain', k[0], f'seed{k[1]}') + '/'
+                  for k in wanted}
+        if not args.report:
             with ThreadPoolExecutor(args.jobs) as pool:
-                roots = pool.map(lambda k: chain(env['MMGRANET_DATA_ROOT'],
-                                                 args.out, *k, threads),
-                                 wanted)
-                chains = dict(zip(wanted, roots))
+                list(pool.map(lambda k: chain(
+                    where.data_root, args.out, *k, args.jobs, args.fast),
+                    wanted))
+    table_rows = []
     for table, name, config, opts, _, seeds in rows:
-        row_env = dict(env, MMGRANET_SETTING=args.holdout_setting) \
-            if table == '2' else env
+        setting = args.holdout_setting if table == '2' else args.setting
         # table 3's 2:2 and the attention table's default, F * (1 + A),
         # are table 1's GRANet row: one run
         if (table == '3' and opts.get('train_cfg.schedule') == '2:2') or \
@@ -281,24 +230,18 @@ def main():
         if whole:
             slug = osp.join('chain-seeds', slug)
         for seed in seeds:
-            seed_env = dict(row_env, MMGRANET_WORK_ROOT=chains[(
-                row_env['MMGRANET_SETTING'], seed)]) if whole else row_env
-            keys.append((table, name, seed))
-            jobs.append((name, config, opts, seed,
-                         osp.join(args.out, slug, f'seed{seed}'), seed_env,
-                         threads, table in NO_FN_TABLES))
-    if args.report:
-        done = {j[4]: json.load(open(osp.join(j[4], 'result.json')))
-                for j in jobs if osp.exists(osp.join(j[4], 'result.json'))}
-    else:
-        unique = list({j[4]: j for j in jobs}.values())
-        with ThreadPoolExecutor(args.jobs) as pool:
-            done = dict(zip([j[4] for j in unique],
-                            pool.map(lambda j: run_one(*j), unique)))
+            work = chains[(setting, seed)] if whole else where.work_root
+            table_rows.append((table, detector_row(
+                name, config, opts, seed,
+                osp.join(args.out, slug, f'seed{seed}'),
+                Setting(where.data_root, work, setting), args.jobs,
+                table in NO_FN_TABLES, args.fast)))
+    done = run_rows([r for _, r in table_rows], jobs=args.jobs,
+                    report=args.report)
     results = {}
-    for (table, name, seed), job in zip(keys, jobs):
-        if job[4] in done:
-            results.setdefault((table, name), []).append(done[job[4]])
+    for (table, row), result in zip(table_rows, done):
+        if result is not None:
+            results.setdefault((table, row.name), []).append(result)
 
     print(f'\nmini-RSNA, setting {args.setting}: test AP at the cut-off '
           'chosen on the validation patients, mean ± std over seeds ('
@@ -328,7 +271,10 @@ def main():
                 if other == name or not ref or len(ref) != len(rs):
                     cells.append('')
                     continue
-                d, lo, hi = seeds_patients_bootstrap(rs, ref)
+                b = seeds_patients_bootstrap(
+                    [r['image_scores'] for r in rs],
+                    [r['image_scores'] for r in ref])
+                d, lo, hi = b['diff'], b['ci_low'], b['ci_high']
                 cells.append(f'{d:+.3f} [{lo:+.3f}, {hi:+.3f}]' +
                              ('' if other == TABLE1[0][0] else
                               f' ({other})'))
@@ -352,5 +298,5 @@ def main():
 if __name__ == '__main__':
     try:
         main()
-    except PipelineError as e:  # a chain stage failed: its log is named
+    except StageError as e:  # a chain stage failed: its log is named
         raise SystemExit(f'error: {e}') from None

@@ -1,0 +1,12 @@
+"""Geometry on the ground floor: affine matrices and the boxes they move
+(used from the transforms, the aligner, the metric and the tools)."""
+from .affine import (BOX_SHAPE_Q, check_affine, compose, invert_affine,
+                     pixel_to_theta, scale_affine, theta_to_pixel,
+                     transform_boxes, transform_boxes_minmax, transform_points,
+                     untransform_boxes)
+
+__all__ = [
+    'BOX_SHAPE_Q', 'check_affine', 'compose', 'invert_affine',
+    'pixel_to_theta', 'scale_affine', 'theta_to_pixel', 'transform_boxes',
+    'transform_boxes_minmax', 'transform_points', 'untransform_boxes'
+]
