@@ -4,7 +4,7 @@
 _base_ = [
     'mmdet::_base_/models/mask-rcnn_r50_fpn.py',
     '../_base_/datasets/mini-rsna_detection.py',
-    '../_base_/schedules/schedule_1x.py',
+    '../_base_/schedules/schedule_adamw-cosine_8e_mini.py',
     '../_base_/default_runtime.py',
 ]
 
@@ -30,19 +30,7 @@ test_dataloader = dict(dataset=dict(pipeline=_base_.align_test_pipeline))
 val_evaluator = dict(iou_thrs=(0.4, 0.5, 0.6), no_fn=True)
 test_evaluator = val_evaluator
 
-max_epochs = 8
-train_cfg = dict(max_epochs=max_epochs, val_interval=max_epochs)
-param_scheduler = [
-    dict(type='LinearLR', start_factor=0.01, by_epoch=False, begin=0,
-         end=50),
-    dict(type='CosineAnnealingLR', begin=0, end=max_epochs, by_epoch=True,
-         T_max=max_epochs, eta_min=1e-5)
-]
-optim_wrapper = dict(
-    _delete_=True,
-    type='OptimWrapper',
-    optimizer=dict(type='AdamW', lr=1e-3, weight_decay=1e-4),
-    clip_grad=dict(max_norm=35, norm_type=2))
+max_epochs = 8  # the recipe's (schedules/schedule_adamw-cosine_8e_mini.py)
 auto_scale_lr = dict(base_batch_size=8)
 default_hooks = dict(logger=dict(interval=10),
                      checkpoint=dict(interval=max_epochs))
