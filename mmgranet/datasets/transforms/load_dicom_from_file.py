@@ -8,7 +8,7 @@ import cv2
 import numpy as np
 from mmcv.transforms import BaseTransform
 
-from mmgranet.fileio import InputError, atomic_write, read_dicom
+from mmgranet.fileio import InputError, atomic_write, read_image
 from mmgranet.registry import TRANSFORMS
 
 
@@ -84,7 +84,7 @@ class LoadDicomFromFile(BaseTransform):
         return max(1, int(h * s + 0.5)), max(1, int(w * s + 0.5))
 
     def _decode(self, path: str) -> Tuple[np.ndarray, Tuple[int, int]]:
-        img = read_dicom(path)
+        img = read_image(path)  # DICOM; PNG / JPEG exports too
         ori_shape = img.shape[:2]
         if self.load_scale is not None:
             h, w = self._target_size(*ori_shape)
