@@ -12,10 +12,14 @@
 Prints a short table, then, as the last line, a JSON object ("AP",
 "AP@0.4"-style keys, "num_images"; with --cutoff-from also "score_thr",
 "val_AP", "AP_raw", "AP_ci_low"/"AP_ci_high" and the optimistic
-diagnostic "AP_optimistic"). A labelled patient (of --split-file) missing
-from a submission is an error (Kaggle rejects such a file) unless
---allow-missing; a submission patient without labels is an error;
-malformed input exits non-zero with the file, line and problem.
+diagnostic "AP_optimistic"). Beside the Kaggle AP, over every box of SUB
+(no cut-off): "image_AUROC" (an image's highest box score against "has a
+Lung Opacity") and FROC at IoU 0.4, "FROC_sens@<fp>" for 0.125 ... 8
+false positives per image and their mean "FROC_CPM". A labelled patient
+(of --split-file) missing from a submission is an error (Kaggle rejects
+such a file) unless --allow-missing; a submission patient without labels
+is an error; malformed input exits non-zero with the file, line and
+problem.
 """
 import argparse
 import json
@@ -23,8 +27,9 @@ import sys
 
 import numpy as np
 
-from mmgranet.evaluation.functional import (DEFAULT_SWEEP, heldout_ap,
-                                            load_for_scoring, score_submission)
+from mmgranet.evaluation.functional import (DEFAULT_SWEEP, froc, heldout_ap,
+                                            image_auroc, load_for_scoring,
+                                            score_submission)
 from mmgranet.fileio import InputError, atomic_write
 
 
@@ -65,13 +70,26 @@ def parse_args(argv=None):
     return parser.parse_args(argv)
 
 
+def reader_metrics(args) -> dict:
+    """Beside the AP, on SUB's patients over every box: image-level
+    AUROC (the highest box score) and FROC at IoU 0.4."""
+    _, boxes, scores, gts = load_for_scoring(
+        args.gt_csv, args.submission_csv, args.split_file,
+        args.allow_missing)
+    curve = froc(boxes, scores, gts)
+    return dict(image_AUROC=image_auroc(scores, gts),
+                **{f'FROC_{k}': v for k, v in curve.items()})
+
+
 def score(args) -> dict:
     if not args.cutoff_from:
-        return score_submission(
+        result = score_submission(
             args.gt_csv, args.submission_csv, iou_thrs=args.iou_thrs,
             no_fn=args.no_fn, score_thr=args.score_thr,
             sweep_thrs=DEFAULT_SWEEP if args.sweep else None,
             split_file=args.split_file, allow_missing=args.allow_missing)
+        result.update(reader_metrics(args))
+        return result
     val_gt, val_sub = args.cutoff_from
     _, *val = load_for_scoring(val_gt, val_sub, args.cutoff_split_file,
                                args.allow_missing)
@@ -80,6 +98,7 @@ def score(args) -> dict:
     result = heldout_ap(tuple(val), tuple(test), iou_thrs=args.iou_thrs,
                         no_fn=args.no_fn, num_samples=args.bootstrap)
     result['patients'] = pids
+    result.update(reader_metrics(args))
     return result
 
 

@@ -1,6 +1,7 @@
 """The measures every generator claim rests on, on images whose answers
 are known: an identity G, the true twin, a G that brightens the lesion."""
 import numpy as np
+import pytest
 
 from mmgranet.evaluation.functional import (pixel_auroc, pseudo_normal_scores,
                                             residual_localisation)
@@ -56,3 +57,27 @@ def test_a_highlighter_localises_but_does_not_remove():
         image, image, twin, boxes, lesion)['l1_twin_in']
     assert residual_localisation(np.abs(image - brighter), boxes,
                                  lesion)['share_in_boxes'] == 1.0
+
+
+def test_image_auroc_and_froc_by_hand():
+    from mmgranet.evaluation.functional import froc, image_auroc
+    gt = [np.array([[0., 0., 10., 10.]]), np.zeros((0, 4)),
+          np.array([[20., 20., 30., 30.], [50., 50., 60., 60.]])]
+    # image 0: its lesion at 0.9; image 1: a false mark at 0.8;
+    # image 2: one lesion at 0.3, a false mark at 0.95
+    boxes = [np.array([[0., 0., 10., 10.]]), np.array([[5., 5., 9., 9.]]),
+             np.array([[20., 20., 30., 31.], [70., 70., 80., 80.]])]
+    scores = [np.array([0.9]), np.array([0.8]), np.array([0.3, 0.95])]
+    # max box scores: positives 0.9, 0.95 above the negative's 0.8
+    assert image_auroc(scores, gt) == 1.0
+    assert image_auroc(scores, gt, image_probs=[0.2, 0.9, 0.1]) == 0.0
+    r = froc(boxes, scores, gt)
+    # cut-offs falling: 0.95 (1 FP), 0.9 (+ a lesion), 0.8 (2 FP),
+    # 0.3 (+ a lesion): 3 images, 3 lesions
+    assert r['sens@0.125'] == 0.0  # 0 FP / image only before any mark
+    assert r['sens@0.5'] == pytest.approx(1 / 3)  # 1 FP: 1 of 3 found
+    assert r['sens@1'] == pytest.approx(2 / 3)  # 2 FP and both hits
+    assert r['sens@8'] == pytest.approx(2 / 3)  # the third never hit
+    assert r['CPM'] == pytest.approx(np.mean(
+        [0, 0, 1 / 3, 2 / 3, 2 / 3, 2 / 3, 2 / 3]))
+    assert np.isnan(froc(boxes, scores, [np.zeros((0, 4))] * 3)['CPM'])

@@ -26,6 +26,10 @@ def test_last_line_is_json(tmp_path):
     assert result['AP@0.4'] == 0.5 and result['AP@0.75'] == 0.5
     assert result['best_score_thr'] == 0.15
     assert result['AP@best_score_thr'] == 1.0
+    # beside the AP: a's highest box 0.9, b none (0): AUROC 1; a's lesion
+    # found at 0.9 with no false mark, the 0.1 box a false positive
+    assert result['image_AUROC'] == 1.0
+    assert result['FROC_sens@0.125'] == 1.0 and result['FROC_CPM'] == 1.0
 
 
 def test_options(tmp_path):
