@@ -146,7 +146,7 @@ def test_decode_cache_hits_and_invalidates(tmp_path, monkeypatch):
     def no_decode(p):
         raise AssertionError('decoded despite a cache entry')
 
-    monkeypatch.setattr(mod, 'read_dicom', no_decode)
+    monkeypatch.setattr(mod, 'read_image', no_decode)
     hit = load(dict(img_path=path))
     np.testing.assert_array_equal(hit['img'], first)
     assert hit['ori_shape'] == (64, 64)
@@ -194,3 +194,27 @@ def test_a_malformed_voi_lut_is_an_input_error(tmp_path):
                 voi_lut=(0, 9, np.zeros(16, np.uint16)))
     with pytest.raises(InputError, match=f'{path}: bad VOI LUT Sequence'):
         read_dicom(path)
+
+
+def test_read_image_takes_png_exports_and_names_bad_files(tmp_path):
+    """PNG / JPEG exports where no DICOM is at hand: 8-bit gray, colour
+    to gray, 16-bit to its range; anything else an InputError naming
+    the file."""
+    import cv2
+
+    from mmgranet.fileio import read_image
+    gray = (np.arange(64 * 48) % 251).astype(np.uint8).reshape(48, 64)
+    cv2.imwrite(str(tmp_path / 'a.png'), gray)
+    np.testing.assert_array_equal(read_image(str(tmp_path / 'a.png')), gray)
+    cv2.imwrite(str(tmp_path / 'c.png'), np.dstack([gray] * 3))
+    np.testing.assert_array_equal(read_image(str(tmp_path / 'c.png')), gray)
+    cv2.imwrite(str(tmp_path / 'w.png'), gray.astype(np.uint16) * 256)
+    wide = read_image(str(tmp_path / 'w.png'))
+    assert wide.dtype == np.uint8 and wide.max() == 255 and wide.min() == 0
+    (tmp_path / 'bad.png').write_bytes(b'not a png')
+    for name, match in (('bad.png', 'cannot be decoded'),
+                        ('none.jpg', 'no such file'),
+                        ('x.txt', 'not a radiograph')):
+        with pytest.raises(InputError, match=match) as e:
+            read_image(str(tmp_path / name))
+        assert name in str(e.value)
