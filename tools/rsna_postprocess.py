@@ -25,8 +25,7 @@ import sys
 
 import numpy as np
 
-from mmgranet.evaluation.functional import (heldout_ap,
-                                            seeds_patients_bootstrap)
+from mmgranet.evaluation.functional import heldout_ap, seeds_patients_bootstrap
 from mmgranet.fileio import (InputError, atomic_write, read_rsna_labels,
                              read_split_file, write_submission)
 
