@@ -171,3 +171,29 @@ def test_a_setting_is_the_configs_environment():
     run = stages.MethodRun('mini', data_root='data/x', work_root='work',
                            setting='holdout60', dry_run=True)
     assert run.env == s.env and run.art == s.artifacts
+
+
+def test_repo_root_and_configs_read_without_touching_os_environ(
+        tmp_path, monkeypatch):
+    """The stages find the checkout whose tools/ they run: MMGRANET_REPO
+    first (an installed package run from elsewhere), else the package's
+    own checkout; a config reads a setting's environment without writing
+    os.environ (the runner reads configs from several threads)."""
+    import os
+    fake = tmp_path / 'checkout'
+    (fake / 'tools').mkdir(parents=True)
+    (fake / 'tools' / 'train.py').write_text('')
+    monkeypatch.setenv('MMGRANET_REPO', str(fake))
+    assert config_reading.repo_root.__wrapped__() == str(fake)
+    monkeypatch.setenv('MMGRANET_REPO', str(tmp_path / 'nothing'))
+    here = config_reading.repo_root.__wrapped__()
+    assert osp.exists(osp.join(here, 'tools', 'train.py'))
+    monkeypatch.delenv('MMGRANET_SETTING', raising=False)
+    before = dict(os.environ)
+    cfg = config_reading.load_config(
+        stages.PRESETS['mini']['configs']['abn2nor'],
+        dict(MMGRANET_SETTING='holdout60', MMGRANET_WORK_ROOT='w/'))
+    assert dict(os.environ) == before
+    assert cfg.train_dataloader.dataset.split_file.endswith(
+        'holdout60_train.txt')
+    assert 'w/holdout60/' in cfg.train_dataloader.dataset.target_root
