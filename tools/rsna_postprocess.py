@@ -25,7 +25,8 @@ import sys
 
 import numpy as np
 
-from mmgranet.evaluation.functional import heldout_ap, seeds_patients_bootstrap
+from mmgranet.evaluation.functional import (choose_cutoff, heldout_ap,
+                                            seeds_patients_bootstrap)
 from mmgranet.fileio import (InputError, atomic_write, read_rsna_labels,
                              read_split_file, write_submission)
 
@@ -69,6 +70,24 @@ def process(boxes, scores, probs, shrink: float, power: float):
     return out_b, out_s
 
 
+def choose(boxes, scores, probs, gts, shrinks=SHRINKS, powers=POWERS):
+    """The shrink, power and cut-off with the best AP on these
+    (validation) patients; only their predictions and labels are given.
+    Ties go to the first in the grid (the least processing)."""
+    best = None
+    for shrink in shrinks:
+        for power in powers:
+            r = choose_cutoff(*process(boxes, scores, probs, shrink, power),
+                              gts)
+            print(f'shrink {shrink:.3f}, power {power:g}: val AP '
+                  f'{r["AP"]:.4f} at cut-off {r["score_thr"]:.2f}',
+                  flush=True)
+            if best is None or r['AP'] > best['val_AP']:
+                best = dict(shrink=shrink, power=power, val_AP=r['AP'],
+                            score_thr=r['score_thr'])
+    return best
+
+
 def main(argv=None) -> int:
     parser = argparse.ArgumentParser(
         description=__doc__.split('\n')[0],
@@ -94,19 +113,16 @@ def main(argv=None) -> int:
         print(f'rsna_postprocess: {e}', file=sys.stderr)
         return 2
     gated = all(p is not None for p in vp + tp)
-    powers = args.powers if gated else [0.0]
-    grid = []
-    for shrink in args.shrinks:
-        for power in powers:
-            r = heldout_ap((*process(vb, vs, vp, shrink, power), vg),
-                           (*process(tb, ts, tp, shrink, power), tg),
-                           num_samples=0)
-            grid.append(dict(shrink=shrink, power=power, **r))
-            print(f'shrink {shrink:.3f}, power {power:g}: val AP '
-                  f'{r["val_AP"]:.4f} at cut-off {r["score_thr"]:.2f}',
-                  flush=True)
-    best = max(grid, key=lambda r: r['val_AP'])  # validation only
-    plain = next(r for r in grid if r['shrink'] == 1.0 and r['power'] == 0)
+    best = choose(vb, vs, vp, vg, args.shrinks,
+                  args.powers if gated else [0.0])  # validation only
+    # the test patients, scored once each: the chosen processing and the
+    # untouched predictions, both at their own validation-chosen cut-off
+    best.update(heldout_ap((*process(vb, vs, vp, best['shrink'],
+                                     best['power']), vg),
+                           (*process(tb, ts, tp, best['shrink'],
+                                     best['power']), tg), num_samples=0))
+    plain = dict(shrink=1.0, power=0.0, **heldout_ap(
+        (vb, vs, vg), (tb, ts, tg), num_samples=0))
     diff = seeds_patients_bootstrap([best['image_scores']],
                                     [plain['image_scores']],
                                     num_samples=args.bootstrap)

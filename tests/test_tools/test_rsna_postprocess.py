@@ -52,6 +52,20 @@ def test_shrink_chosen_on_validation_helps_on_test(tmp_path):
     assert r['test_AP_difference']['ci_low'] > 0
     sub = read_submission(str(tmp_path / 'out' / 'submission.csv'))
     assert len(sub) == 30
+    # the test patients' labels never enter the choice: other labels for
+    # them, the same choice (only the test AP moves)
+    labels = osp.join(test, 'labels.csv')
+    with open(labels) as f:
+        rows = f.read().splitlines()
+    with open(labels, 'w') as f:
+        negative = [r.split(',')[0] + ',,,,,0' for r in rows[1:]]
+        f.write('\n'.join([rows[0]] + negative) + '\n')
+    again = json.loads(subprocess.run(cmd, capture_output=True, text=True)
+                       .stdout.strip().splitlines()[-1])
+    keys = ('shrink', 'power', 'score_thr', 'val_AP')
+    assert [again['chosen'][k] for k in keys] == \
+        [r['chosen'][k] for k in keys]
+    assert again['chosen']['AP'] != r['chosen']['AP']
     os.remove(osp.join(test, 'predictions', 's1p003.json'))
     proc = subprocess.run(cmd, capture_output=True, text=True)
     assert proc.returncode == 2 and 's1p003.json' in proc.stderr
