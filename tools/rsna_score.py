@@ -15,7 +15,9 @@ Prints a short table, then, as the last line, a JSON object ("AP",
 diagnostic "AP_optimistic"). Beside the Kaggle AP, over every box of SUB
 (no cut-off): "image_AUROC" (an image's highest box score against "has a
 Lung Opacity") and FROC at IoU 0.4, "FROC_sens@<fp>" for 0.125 ... 8
-false positives per image and their mean "FROC_CPM". A labelled patient
+false positives per image and their mean "FROC_CPM", with percentile
+bootstrap intervals over patients ("..._ci_low" / "..._ci_high",
+--bootstrap resamples). A labelled patient
 (of --split-file) missing from a submission is an error (Kaggle rejects
 such a file) unless --allow-missing; a submission patient without labels
 is an error; malformed input exits non-zero with the file, line and
@@ -28,8 +30,8 @@ import sys
 import numpy as np
 
 from mmgranet.evaluation.functional import (DEFAULT_SWEEP, froc, heldout_ap,
-                                            image_auroc, load_for_scoring,
-                                            score_submission)
+                                            image_auroc, image_auroc_ci,
+                                            load_for_scoring, score_submission)
 from mmgranet.fileio import InputError, atomic_write
 
 
@@ -51,7 +53,8 @@ def parse_args(argv=None):
                         help='the validation patients of VAL_GT')
     parser.add_argument('--bootstrap', type=int, default=1000,
                         help='bootstrap resamples of the test patients '
-                        '(with --cutoff-from; 0: none)')
+                        '(the AP with --cutoff-from, AUROC and FROC; 0: '
+                        'none)')
     parser.add_argument('--iou-thrs', type=float, nargs='+',
                         help='default 0.40:0.05:0.75 (0.4 0.5 0.6 with '
                         '--no-fn)')
@@ -76,9 +79,13 @@ def reader_metrics(args) -> dict:
     _, boxes, scores, gts = load_for_scoring(
         args.gt_csv, args.submission_csv, args.split_file,
         args.allow_missing)
-    curve = froc(boxes, scores, gts)
-    return dict(image_AUROC=image_auroc(scores, gts),
-                **{f'FROC_{k}': v for k, v in curve.items()})
+    curve = froc(boxes, scores, gts, num_samples=args.bootstrap)
+    out = dict(image_AUROC=image_auroc(scores, gts))
+    if args.bootstrap:
+        out['image_AUROC_ci_low'], out['image_AUROC_ci_high'] = \
+            image_auroc_ci(scores, gts, num_samples=args.bootstrap)
+    out.update({f'FROC_{k}': v for k, v in curve.items()})
+    return out
 
 
 def score(args) -> dict:

@@ -81,3 +81,24 @@ def test_image_auroc_and_froc_by_hand():
     assert r['CPM'] == pytest.approx(np.mean(
         [0, 0, 1 / 3, 2 / 3, 2 / 3, 2 / 3, 2 / 3]))
     assert np.isnan(froc(boxes, scores, [np.zeros((0, 4))] * 3)['CPM'])
+
+
+def test_reader_metric_intervals_cover_the_estimate():
+    from mmgranet.evaluation.functional import (froc, image_auroc,
+                                                image_auroc_ci)
+    rng = np.random.default_rng(3)
+    gt, boxes, scores = [], [], []
+    for i in range(60):
+        lesion = np.array([[10., 10., 40., 40.]]) if i % 2 else \
+            np.zeros((0, 4))
+        gt.append(lesion)
+        found = lesion + rng.normal(0, 2, lesion.shape)
+        miss = np.array([[60., 60., 90., 90.]])
+        boxes.append(np.concatenate([found, miss]))
+        scores.append(np.concatenate([rng.uniform(0.3, 1, len(found)),
+                                      rng.uniform(0, 0.7, 1)]))
+    r = froc(boxes, scores, gt, num_samples=200)
+    assert r['CPM_ci_low'] <= r['CPM'] <= r['CPM_ci_high']
+    assert r['CPM_ci_high'] - r['CPM_ci_low'] > 0
+    lo, hi = image_auroc_ci(scores, gt, num_samples=200)
+    assert lo <= image_auroc(scores, gt) <= hi < 1.0 + 1e-9

@@ -2,14 +2,14 @@ from .heldout import (DEFAULT_SWEEP, bootstrap_ci, choose_cutoff, heldout_ap,
                       seeds_patients_bootstrap)
 from .image_metrics import (pixel_auroc, pseudo_normal_scores, region_scores,
                             residual_localisation, ssim_map)
-from .reader_metrics import FROC_FPS, froc, image_auroc
+from .reader_metrics import FROC_FPS, froc, image_auroc, image_auroc_ci
 from .rsna_ap import (NO_FN_IOU_THRS, RSNA_IOU_THRS, RSNAMatches,
                       bbox_iou_xyxy, match_rsna, rsna_ap, rsna_image_scores)
 from .submission_score import load_for_scoring, score_submission
 
 __all__ = [
-    'DEFAULT_SWEEP', 'FROC_FPS', 'froc', 'image_auroc', 'NO_FN_IOU_THRS',
-    'RSNA_IOU_THRS', 'RSNAMatches',
+    'DEFAULT_SWEEP', 'FROC_FPS', 'froc', 'image_auroc', 'image_auroc_ci',
+    'NO_FN_IOU_THRS', 'RSNA_IOU_THRS', 'RSNAMatches',
     'bbox_iou_xyxy', 'bootstrap_ci', 'choose_cutoff', 'heldout_ap',
     'load_for_scoring', 'match_rsna', 'pixel_auroc', 'pseudo_normal_scores',
     'region_scores', 'residual_localisation', 'rsna_ap', 'rsna_image_scores',
