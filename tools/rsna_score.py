@@ -73,17 +73,14 @@ def parse_args(argv=None):
     return parser.parse_args(argv)
 
 
-def reader_metrics(args) -> dict:
+def reader_metrics(boxes, scores, gts, num_samples: int) -> dict:
     """Beside the AP, on SUB's patients over every box: image-level
     AUROC (the highest box score) and FROC at IoU 0.4."""
-    _, boxes, scores, gts = load_for_scoring(
-        args.gt_csv, args.submission_csv, args.split_file,
-        args.allow_missing)
-    curve = froc(boxes, scores, gts, num_samples=args.bootstrap)
+    curve = froc(boxes, scores, gts, num_samples=num_samples)
     out = dict(image_AUROC=image_auroc(scores, gts))
-    if args.bootstrap:
+    if num_samples:
         out['image_AUROC_ci_low'], out['image_AUROC_ci_high'] = \
-            image_auroc_ci(scores, gts, num_samples=args.bootstrap)
+            image_auroc_ci(scores, gts, num_samples=num_samples)
     out.update({f'FROC_{k}': v for k, v in curve.items()})
     return out
 
@@ -95,7 +92,9 @@ def score(args) -> dict:
             no_fn=args.no_fn, score_thr=args.score_thr,
             sweep_thrs=DEFAULT_SWEEP if args.sweep else None,
             split_file=args.split_file, allow_missing=args.allow_missing)
-        result.update(reader_metrics(args))
+        _, *test = load_for_scoring(args.gt_csv, args.submission_csv,
+                                    args.split_file, args.allow_missing)
+        result.update(reader_metrics(*test, args.bootstrap))
         return result
     val_gt, val_sub = args.cutoff_from
     _, *val = load_for_scoring(val_gt, val_sub, args.cutoff_split_file,
@@ -105,7 +104,8 @@ def score(args) -> dict:
     result = heldout_ap(tuple(val), tuple(test), iou_thrs=args.iou_thrs,
                         no_fn=args.no_fn, num_samples=args.bootstrap)
     result['patients'] = pids
-    result.update(reader_metrics(args))
+    # the submission already read for the AP, not read again
+    result.update(reader_metrics(*test, args.bootstrap))
     return result
 
 
