@@ -1,4 +1,14 @@
-"""Test (and evaluate) a checkpoint with an mmgranet config."""
+"""Test (and evaluate) a checkpoint with an mmgranet config.
+
+    test.py CONFIG CKPT [CKPT ...] [--tta] [--fusion wbf|nms] [--split val]
+
+Several CKPTs (epochs, seeds, folds trained in the config's aligned
+frame) and ``--tta`` (a horizontal-flip pass of each) are fused per image
+(``RSNAEnsemble``: weighted box fusion, or ref. [6]'s averaging before
+NMS) and scored by the config's RSNA metric like one detector. Folds
+with their own aligners are fused in each image's original pixels by
+tools/infer.py.
+"""
 import argparse
 import os
 import os.path as osp
@@ -18,7 +28,16 @@ from mmgranet.utils import init_cpu_dist_if_needed
 def parse_args():
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument('config', help='config file path')
-    parser.add_argument('checkpoint', help='checkpoint file')
+    parser.add_argument('checkpoints', nargs='+', metavar='checkpoint',
+                        help='checkpoint file(s); several are fused')
+    parser.add_argument('--tta', action='store_true',
+                        help='also predict each image flipped left-right '
+                        'and fuse the passes')
+    parser.add_argument('--fusion', choices=['wbf', 'nms'], default='wbf',
+                        help='how several checkpoints / --tta passes are '
+                        'fused (default: weighted box fusion)')
+    parser.add_argument('--iou-thr', type=float, default=0.55,
+                        help="the fusion's IoU (default 0.55)")
     parser.add_argument('--work-dir', help='where the metrics are saved')
     parser.add_argument(
         '--split', choices=['test', 'val'], default='test',
@@ -71,7 +90,15 @@ def main():
     elif cfg.get('work_dir') is None:
         cfg.work_dir = osp.join('./work_dirs',
                                 osp.splitext(osp.basename(args.config))[0])
-    cfg.load_from = args.checkpoint
+    for ckpt in args.checkpoints:
+        check_checkpoint(ckpt, 'checkpoint to test')
+    if len(args.checkpoints) > 1 or args.tta:
+        cfg.model = dict(type='RSNAEnsemble', model=cfg.model,
+                         checkpoints=args.checkpoints, flip=args.tta,
+                         fusion=args.fusion, iou_thr=args.iou_thr)
+        cfg.load_from = None  # each member loads its own
+    else:
+        cfg.load_from = args.checkpoints[0]
     if args.split == 'val':
         cfg.test_dataloader = cfg.val_dataloader
         cfg.test_evaluator = cfg.val_evaluator
@@ -83,7 +110,6 @@ def main():
 
     check_config_inputs(cfg, args.config, loaders=('test_dataloader', ),
                         model=False)
-    check_checkpoint(args.checkpoint, 'checkpoint to test')
     init_cpu_dist_if_needed(args.launcher)
     runner = (Runner.from_cfg(cfg) if 'runner_type' not in cfg
               else RUNNERS.build(cfg))

@@ -14,18 +14,16 @@ image-level "Lung Opacity" probability is the mean over the members.
 
 Shapes: H, W the original image; N boxes, xyxy.
 """
-import copy
 from dataclasses import dataclass, field
 from typing import Dict, List, Optional, Sequence, Tuple
 
 import numpy as np
-import torch
 
 from mmgranet.fileio import InputError, read_image
-from mmgranet.structures import untransform_boxes
+from mmgranet.models.detectors import predict_views
+from mmgranet.structures import FUSIONS, fuse, untransform_boxes
 from .generator_inference import _build, default_device
 
-FUSIONS = ('wbf', 'nms')
 LUNG_OPACITY = 1  # index into the image head's RSNA_IMAGE_CLASSES
 
 
@@ -54,43 +52,6 @@ class Prediction:
 
 def _aligns(pipeline: Sequence[dict]) -> bool:
     return any(t.get('type') == 'AffineAlign' for t in pipeline)
-
-
-def fuse(members: Sequence[Tuple[np.ndarray, np.ndarray]],
-         shape: Tuple[int, int], method: str = 'wbf',
-         iou_thr: float = 0.55) -> Tuple[np.ndarray, np.ndarray]:
-    """Fuse the (boxes [N, 4], scores [N]) of several members of one image.
-
-    ``'wbf'``: weighted box fusion (boxes normalised by the image size;
-    a box found by fewer members scores lower, mmdet's 'avg'); ``'nms'``:
-    every member's boxes with their scores divided by the number of
-    members, then NMS at ``iou_thr`` (ref. [6]).
-    """
-    if method not in FUSIONS:
-        raise ValueError(f'fusion must be one of {FUSIONS}, got {method!r}')
-    if len(members) == 1:
-        return members[0]
-    h, w = shape
-    norm = np.array([w, h, w, h], np.float64)
-    if method == 'wbf':
-        from mmdet.models.utils import weighted_boxes_fusion
-        boxes, scores, _ = weighted_boxes_fusion(
-            [np.clip(b / norm, 0, 1).tolist() for b, _ in members],
-            [s.tolist() for _, s in members],
-            [[0] * len(s) for _, s in members], iou_thr=iou_thr)
-        boxes = np.asarray(boxes, np.float64).reshape(-1, 4) * norm
-        scores = np.asarray(scores, np.float64).reshape(-1)
-    else:
-        from mmcv.ops import nms
-        boxes = np.concatenate([b for b, _ in members]).reshape(-1, 4)
-        scores = np.concatenate([s for _, s in members]) / len(members)
-        if len(boxes):
-            _, keep = nms(torch.from_numpy(boxes).float(),
-                          torch.from_numpy(scores).float(), iou_thr)
-            keep = keep.numpy()
-            boxes, scores = boxes[keep].astype(np.float64), scores[keep]
-    order = np.argsort(-scores, kind='stable')
-    return boxes[order], scores[order]
 
 
 class GRANetInferencer:
@@ -164,30 +125,11 @@ class GRANetInferencer:
         from .align_dataset import stn_affines
         return stn_affines(self.aligners[aligner], images)
 
-    @torch.no_grad()
     def _predict(self, model, data: dict, flip: bool):
-        data = model.data_preprocessor(copy.deepcopy(data), False)
-        inputs = data['inputs']
-        if flip:
-            inputs = inputs.flip(-1)
-        samples = model(inputs, data['data_samples'], mode='predict')
         out = []
-        for s in samples:
-            pred = s.pred_instances
-            boxes = pred.bboxes.cpu().numpy().reshape(-1, 4).astype(
-                np.float64)
-            scores = pred.scores.cpu().numpy().astype(np.float64)
-            if flip:  # back to the unflipped aligned frame
-                w = s.metainfo['ori_shape'][1]
-                boxes = np.stack([w - boxes[:, 2], boxes[:, 1],
-                                  w - boxes[:, 0], boxes[:, 3]], 1)
-            probs = s.get('pred_image_probs')
+        for boxes, scores, probs, residual, _ in predict_views(
+                model, data, flip):
             p = None if probs is None else float(probs[LUNG_OPACITY])
-            residual = s.get('residual')
-            if residual is not None:
-                residual = residual[0].cpu().numpy()
-                if flip:
-                    residual = residual[:, ::-1]
             out.append((boxes, scores, p, residual))
         return out
 
@@ -235,7 +177,8 @@ class GRANetInferencer:
                 boxes, scores = fuse([(b, s) for b, s, *_ in ms], shape,
                                      self.fusion, self.iou_thr)
                 probs = [p for _, _, p, _, _ in ms if p is not None]
-                # the residual of the first aligner's members (one frame)
+                # the residual of the first aligner's unflipped members
+                # (one frame)
                 first = ms[0][4]
                 residuals = [r for *_, r, m in ms
                              if r is not None and m is first]
