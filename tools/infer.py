@@ -2,6 +2,7 @@
 
     infer.py INPUTS CONFIG CKPT [CKPT ...] --out DIR [--aligner CFG CKPT]
              [--flip] [--fusion wbf|nms] [--show] [--skip-bad]
+             [--save-members]
 
 INPUTS is a folder (every .dcm / .png / .jpg in it), a glob, or a text
 file listing one path per line; no labels are needed. The STN aligner
@@ -58,6 +59,10 @@ def parse_args(argv=None):
                         help='leave boxes below this score out of the '
                         'submission (choose it on validation patients: '
                         'tools/rsna_score.py --cutoff-from)')
+    parser.add_argument('--save-members', action='store_true',
+                        help='also keep every pass (checkpoint x flip) '
+                        'before fusion in the JSONs, to fuse subsets '
+                        'later (tools/experiments/ensemble_mini.py)')
     parser.add_argument('--show', action='store_true',
                         help='an overlay PNG per image')
     parser.add_argument('--show-thr', type=float, default=0.3,
@@ -111,7 +116,8 @@ def main(argv=None) -> int:
                checkpoints=[osp.abspath(c) for c in args.checkpoints],
                aligner=[[osp.abspath(a) for a in pair]
                         for pair in args.aligner or []],
-               flip=args.flip, fusion=args.fusion, iou_thr=args.iou_thr)
+               flip=args.flip, fusion=args.fusion, iou_thr=args.iou_thr,
+               save_members=args.save_members)
     run_file = osp.join(args.out, 'run.json')
     if osp.exists(run_file):
         with open(run_file) as f:
@@ -173,7 +179,8 @@ def main(argv=None) -> int:
                                   'wb') as f:
                     f.write(buf.tobytes())
             with atomic_write(out_json(path)) as f:
-                json.dump(prediction_json(pid, path, p), f)
+                json.dump(prediction_json(pid, path, p,
+                                          members=args.save_members), f)
     if bad:
         with atomic_write(osp.join(args.out, 'bad_files.txt')) as f:
             f.writelines(f'{p}\t{e}\n' for p, e in sorted(bad.items()))

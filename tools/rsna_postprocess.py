@@ -23,69 +23,11 @@ import os
 import os.path as osp
 import sys
 
-import numpy as np
-
-from mmgranet.evaluation.functional import (choose_cutoff, heldout_ap,
+from mmgranet.evaluation.functional import (POWERS, SHRINKS, choose,
+                                            heldout_ap, process,
+                                            read_predictions,
                                             seeds_patients_bootstrap)
-from mmgranet.fileio import (InputError, atomic_write, read_rsna_labels,
-                             read_split_file, write_submission)
-
-SHRINKS = (1.0, 0.95, 0.9, 0.875, 0.85, 0.8)
-POWERS = (0.0, 0.5, 1.0, 2.0)
-
-
-def read_predictions(folder: str, labels_csv: str, split_file=None):
-    """(patient ids, boxes, scores, p_opacity, gt boxes) of the labelled
-    patients (of ``split_file``); a labelled patient without a prediction
-    file is an error naming it."""
-    labels = read_rsna_labels(labels_csv)
-    pids = read_split_file(split_file) if split_file else list(labels)
-    boxes, scores, probs, gts = [], [], [], []
-    for pid in pids:
-        path = osp.join(folder, 'predictions', f'{pid}.json')
-        if pid not in labels:
-            raise InputError(f'{split_file}: patient {pid} is not in '
-                             f'{labels_csv}')
-        if not osp.exists(path):
-            raise InputError(f'{path}: no prediction for labelled patient '
-                             f'{pid} (run tools/infer.py on its image)')
-        with open(path) as f:
-            r = json.load(f)
-        boxes.append(np.asarray(r['boxes'], np.float64).reshape(-1, 4))
-        scores.append(np.asarray(r['scores'], np.float64))
-        probs.append(r.get('p_opacity'))
-        gts.append(labels[pid])
-    return pids, boxes, scores, probs, gts
-
-
-def process(boxes, scores, probs, shrink: float, power: float):
-    """Boxes shrunk about their centres by ``shrink``; scores times
-    p_opacity ** ``power``."""
-    out_b, out_s = [], []
-    for b, s, p in zip(boxes, scores, probs):
-        c = (b[:, :2] + b[:, 2:]) / 2
-        half = (b[:, 2:] - b[:, :2]) / 2 * shrink
-        out_b.append(np.concatenate([c - half, c + half], 1))
-        out_s.append(s * (p ** power) if power and p is not None else s)
-    return out_b, out_s
-
-
-def choose(boxes, scores, probs, gts, shrinks=SHRINKS, powers=POWERS):
-    """The shrink, power and cut-off with the best AP on these
-    (validation) patients; only their predictions and labels are given.
-    Ties go to the first in the grid (the least processing)."""
-    best = None
-    for shrink in shrinks:
-        for power in powers:
-            r = choose_cutoff(*process(boxes, scores, probs, shrink, power),
-                              gts)
-            print(f'shrink {shrink:.3f}, power {power:g}: val AP '
-                  f'{r["AP"]:.4f} at cut-off {r["score_thr"]:.2f}',
-                  flush=True)
-            if best is None or r['AP'] > best['val_AP']:
-                best = dict(shrink=shrink, power=power, val_AP=r['AP'],
-                            score_thr=r['score_thr'])
-    return best
+from mmgranet.fileio import InputError, atomic_write, write_submission
 
 
 def main(argv=None) -> int:
@@ -114,7 +56,8 @@ def main(argv=None) -> int:
         return 2
     gated = all(p is not None for p in vp + tp)
     best = choose(vb, vs, vp, vg, args.shrinks,
-                  args.powers if gated else [0.0])  # validation only
+                  args.powers if gated else [0.0],  # validation only
+                  log=lambda line: print(line, flush=True))
     # the test patients, scored once each: the chosen processing and the
     # untouched predictions, both at their own validation-chosen cut-off
     best.update(heldout_ap((*process(vb, vs, vp, best['shrink'],

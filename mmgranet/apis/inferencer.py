@@ -40,6 +40,11 @@ class Prediction:
         residual (np.ndarray or None): |x - G(x)| in [0, 1] at G's size,
             aligned frame (GRANet only).
         shape (tuple): (H, W).
+        members (int): How many passes were fused (checkpoints x flips).
+        member_predictions (list): Each pass before fusion, in the
+            original pixels: dict(checkpoint=index, flip=bool, boxes,
+            scores, p_opacity), in the order checkpoint, then flip (to
+            fuse other subsets later).
     """
     boxes: np.ndarray
     scores: np.ndarray
@@ -48,6 +53,7 @@ class Prediction:
     residual: Optional[np.ndarray]
     shape: Tuple[int, int] = (0, 0)
     members: int = field(default=1)
+    member_predictions: List[dict] = field(default_factory=list)
 
 
 def _aligns(pipeline: Sequence[dict]) -> bool:
@@ -149,7 +155,8 @@ class GRANetInferencer:
             images = [read_image(p) for p in batch]
             members: List[List[tuple]] = [[] for _ in batch]
             frames: Dict[object, tuple] = {}  # aligner -> (affines, data)
-            for model, aligner in zip(self.models, self.model_aligner):
+            for index, (model, aligner) in enumerate(
+                    zip(self.models, self.model_aligner)):
                 if aligner not in frames:
                     affines = self.affines(images, batch, aligner) \
                         if self.aligned else [None] * len(images)
@@ -171,23 +178,27 @@ class GRANetInferencer:
                             # members are fused in the original frame;
                             # unclipped, as RSNAMetric maps them
                             boxes = untransform_boxes(boxes, affines[i])
-                        members[i].append((boxes, scores, p, r, affines[i]))
+                        members[i].append((boxes, scores, p, r, affines[i],
+                                           index, flip))
             for img, ms in zip(images, members):
                 shape = img.shape[:2]
                 boxes, scores = fuse([(b, s) for b, s, *_ in ms], shape,
                                      self.fusion, self.iou_thr)
-                probs = [p for _, _, p, _, _ in ms if p is not None]
+                probs = [m[2] for m in ms if m[2] is not None]
                 # the residual of the first aligner's unflipped members
                 # (one frame)
                 first = ms[0][4]
-                residuals = [r for *_, r, m in ms
-                             if r is not None and m is first]
+                residuals = [m[3] for m in ms
+                             if m[3] is not None and m[4] is first]
                 results.append(Prediction(
                     boxes=boxes, scores=scores,
                     p_opacity=float(np.mean(probs)) if probs else None,
                     affine=first, shape=tuple(shape), members=len(ms),
                     residual=np.mean(residuals, axis=0)
-                    if residuals else None))
+                    if residuals else None,
+                    member_predictions=[
+                        dict(checkpoint=m[5], flip=m[6], boxes=m[0],
+                             scores=m[1], p_opacity=m[2]) for m in ms]))
         return results
 
 
@@ -230,12 +241,25 @@ def overlay(image: np.ndarray, prediction: Prediction,
     return out
 
 
-def prediction_json(pid: str, path: str, p: Prediction) -> Dict:
-    """The per-image JSON the inference tool writes."""
-    return dict(
+def _boxes_json(boxes, scores) -> Dict:
+    return dict(boxes=[[round(float(v), 2) for v in b] for b in boxes],
+                scores=[round(float(s), 5) for s in scores])
+
+
+def prediction_json(pid: str, path: str, p: Prediction,
+                    members: bool = False) -> Dict:
+    """The per-image JSON the inference tool writes (with ``members``
+    also every pass before fusion, ``member_predictions``)."""
+    out = dict(
         patientId=pid, file=path, shape=list(p.shape),
-        boxes=[[round(float(v), 2) for v in b] for b in p.boxes],
-        scores=[round(float(s), 5) for s in p.scores],
+        **_boxes_json(p.boxes, p.scores),
         p_opacity=p.p_opacity, members=p.members,
         affine=None if p.affine is None else
         [float(v) for v in np.asarray(p.affine).ravel()])
+    if members:
+        out['member_predictions'] = [
+            dict(checkpoint=m['checkpoint'], flip=m['flip'],
+                 p_opacity=m['p_opacity'],
+                 **_boxes_json(m['boxes'], m['scores']))
+            for m in p.member_predictions]
+    return out
