@@ -3,14 +3,14 @@
 boxes back to the original pixels) against the plain detector through
 the same inferencer, on the CPU.
 
-    benchmark_inferencer.py ARTIFACTS [--images DIR] [--num 48]
+    benchmark_inferencer.py [--work-root DIR] [--images DIR] [--num 48]
         [--rounds 3] [--batch-size 8]
 
-ARTIFACTS is a mini-RSNA setting's folder of `make demo`
-(work_dirs/pipeline_mini/fold0/: baseline/, aligner/, granet/, their last
-checkpoints). The rows run interleaved, --rounds times each, and the
-median is reported with its ratio to the plain detector of the same
-rounds (this machine is shared: the ratio is the figure to compare).
+The checkpoints are `make demo`'s (setting fold0 under --work-root:
+baseline/, aligner/, granet/, their last epochs). The rows run
+interleaved, --rounds times each, and the median is reported with its
+ratio to the plain detector of the same rounds (this machine is shared:
+the ratio is the figure to compare).
 """
 import argparse
 import glob
@@ -21,22 +21,15 @@ import time
 
 import torch
 
-from mmgranet.apis.stages import PRESETS
+from mmgranet.apis.stages import PRESETS, MethodRun
 
 CONFIGS = PRESETS['mini']['configs']
 
 
-def last_checkpoint(folder: str) -> str:
-    ckpts = glob.glob(osp.join(folder, 'epoch_*.pth'))
-    if not ckpts:
-        raise SystemExit(f'{folder}: no epoch_*.pth (run `make demo` '
-                         'first, or give ARTIFACTS of a finished setting)')
-    return max(ckpts, key=lambda p: int(osp.basename(p)[6:-4]))
-
-
 def main():
     parser = argparse.ArgumentParser(description=__doc__.split('\n')[0])
-    parser.add_argument('artifacts')
+    parser.add_argument('--work-root', default='work_dirs/pipeline_mini/')
+    parser.add_argument('--setting', default='fold0')
     parser.add_argument('--images', default='data/mini-rsna/'
                         'stage_2_test_images', help='DICOMs to predict')
     parser.add_argument('--num', type=int, default=48)
@@ -44,15 +37,17 @@ def main():
     parser.add_argument('--batch-size', type=int, default=8)
     args = parser.parse_args()
     from mmgranet.apis.inferencer import GRANetInferencer
-    art = args.artifacts
+    run = MethodRun('mini', work_root=args.work_root, setting=args.setting)
+    baseline, granet, stn = (run.checkpoint(n) for n in (
+        'baseline', 'granet', 'aligner'))
+    for path in (baseline, granet, stn):
+        if not osp.exists(path):
+            raise SystemExit(f'{path}: missing (run `make demo` first)')
     paths = sorted(glob.glob(osp.join(args.images, '*.dcm')))[:args.num]
     if len(paths) < args.num:
         raise SystemExit(f'{args.images}: {len(paths)} DICOMs, --num '
                          f'{args.num} asked')
-    baseline = last_checkpoint(osp.join(art, 'baseline'))
-    granet = last_checkpoint(osp.join(art, 'granet'))
-    aligner = (CONFIGS['aligner'], last_checkpoint(osp.join(art,
-                                                            'aligner')))
+    aligner = (CONFIGS['aligner'], stn)
     rows = {
         'plain detector (RetinaNet†, anchor)': dict(
             config=CONFIGS['baseline'], checkpoints=[baseline]),

@@ -27,7 +27,6 @@ FROC CPM with intervals. The last line is the JSON summary (also
 OUT/summary.json).
 """
 import argparse
-import glob
 import json
 import os
 import os.path as osp
@@ -36,7 +35,7 @@ import sys
 
 import numpy as np
 
-from mmgranet.apis.stages import PRESETS
+from mmgranet.apis.stages import PRESETS, MethodRun
 from mmgranet.evaluation.functional import (choose, froc, heldout_ap,
                                             image_auroc, image_auroc_ci,
                                             process, read_predictions,
@@ -49,13 +48,18 @@ STAGE = dict(granet='granet', baseline='baseline')
 NAMES = dict(granet='GRANet', baseline='RetinaNet†')
 
 
-def last_checkpoint(folder: str) -> str:
-    ckpts = glob.glob(osp.join(folder, 'epoch_*.pth'))
-    if not ckpts:
-        raise SystemExit(f'{folder}: no epoch_*.pth; run the setting\'s '
-                         'pipeline first (tools/run_pipeline.py --preset '
-                         'mini --setting foldK)')
-    return max(ckpts, key=lambda p: int(osp.basename(p)[6:-4]))
+def checkpoint(args, fold: int, stage: str) -> str:
+    """The last checkpoint of ``stage`` in the fold's pipeline (the
+    pipeline's own naming); missing: the command that makes it."""
+    path = MethodRun('mini', data_root=args.data_root,
+                     work_root=args.work_root,
+                     setting=f'fold{fold}').checkpoint(stage)
+    if not osp.exists(path):
+        raise SystemExit(f'{path}: missing; run fold {fold}\'s pipeline '
+                         f'first (tools/run_pipeline.py --preset mini '
+                         f'--setting fold{fold} --work-dir '
+                         f'{args.work_root})')
+    return path
 
 
 def infer(inputs, method, ckpts, aligners, out, device):
@@ -127,14 +131,13 @@ def evaluate(val, test, test_pids, bootstrap):
     return row, scores, post_scores
 
 
-def run_method(method, args, data, work):
+def run_method(method, args, data):
     out = osp.join(args.out, method)
     folds = args.folds
-    ckpts = [last_checkpoint(osp.join(work, f'fold{k}', STAGE[method]))
-             for k in folds]
-    aligners = [[CONFIGS['aligner'], last_checkpoint(
-        osp.join(work, f'fold{k}', 'aligner'))] for k in folds] \
-        if method == 'granet' else [[] for _ in folds]
+    ckpts = [checkpoint(args, k, STAGE[method]) for k in folds]
+    aligners = [[CONFIGS['aligner'], checkpoint(args, k, 'aligner')]
+                for k in folds] if method == 'granet' else \
+        [[] for _ in folds]
     val_labels = osp.join(data, 'stage_2_train_labels.csv')
     test_labels = osp.join(data, 'test_labels.csv')
     # out-of-fold: each fold's model on its own validation patients
@@ -222,8 +225,7 @@ def main(argv=None) -> int:
     args = parser.parse_args(argv)
     summary = {}
     for method in args.methods:
-        summary[NAMES[method]] = run_method(method, args, args.data_root,
-                                            args.work_root)
+        summary[NAMES[method]] = run_method(method, args, args.data_root)
     print('\n| method | predictions | val AP (chooses) | test AP [95 % CI] '
           '| vs. single [95 % CI] | + shrink / gating (chosen) | '
           'vs. single | image AUROC, box | image AUROC, head | FROC CPM |')
