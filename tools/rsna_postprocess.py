@@ -65,7 +65,8 @@ def main(argv=None) -> int:
                            (*process(tb, ts, tp, best['shrink'],
                                      best['power']), tg), num_samples=0))
     plain = dict(shrink=1.0, power=0.0, **heldout_ap(
-        (vb, vs, vg), (tb, ts, tg), num_samples=0))
+        (*process(vb, vs, vp), vg), (*process(tb, ts, tp), tg),
+        num_samples=0))
     diff = seeds_patients_bootstrap([best['image_scores']],
                                     [plain['image_scores']],
                                     num_samples=args.bootstrap)

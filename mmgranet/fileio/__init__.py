@@ -6,11 +6,13 @@ from .image import IMAGE_SUFFIXES, read_image
 from .rsna_class_info import RSNA_IMAGE_CLASSES, read_rsna_class_info
 from .rsna_labels import RSNA_LABELS_HEADER, read_rsna_labels
 from .split_file import read_split_file
-from .submission import (SUBMISSION_HEADER, format_prediction_string,
-                         read_submission, write_submission)
+from .submission import (SUBMISSION_HEADER, as_submitted,
+                         format_prediction_string, read_submission,
+                         write_submission)
 
 __all__ = [
-    'atomic_write', 'check_checkpoint', 'format_prediction_string',
+    'as_submitted', 'atomic_write', 'check_checkpoint',
+    'format_prediction_string',
     'IMAGE_SUFFIXES', 'InputError', 'Problems', 'read_checkpoint',
     'read_dicom', 'read_image',
     'read_dicom_header', 'read_rsna_class_info', 'read_rsna_labels',

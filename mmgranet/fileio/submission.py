@@ -20,6 +20,28 @@ SUBMISSION_HEADER = ['patientId', 'PredictionString']
 Predictions = Tuple[np.ndarray, np.ndarray]  # [P, 4] xyxy, [P] scores
 
 
+def as_submitted(boxes: np.ndarray, scores: np.ndarray,
+                 score_decimals: int = 4, box_decimals: int = 1
+                 ) -> Tuple[np.ndarray, np.ndarray]:
+    """The predictions as a submission stores them: corners rounded to
+    ``box_decimals``, scores to ``score_decimals``, boxes without area
+    after rounding (or with a non-finite score) left out, best first.
+    Score these to get what Kaggle scores for the file (an IoU at a
+    threshold can flip at 0.1 px).
+
+    Returns:
+        tuple: (boxes [P', 4] xyxy, scores [P']).
+    """
+    boxes = np.asarray(boxes, dtype=np.float64).reshape(-1, 4)
+    scores = np.asarray(scores, dtype=np.float64).reshape(-1)
+    order = np.argsort(-scores, kind='stable')
+    boxes, scores = np.round(boxes[order], box_decimals), scores[order]
+    w = np.round(boxes[:, 2] - boxes[:, 0], box_decimals)
+    h = np.round(boxes[:, 3] - boxes[:, 1], box_decimals)
+    keep = (w > 0) & (h > 0) & np.isfinite(scores)
+    return boxes[keep], np.round(scores[keep], score_decimals)
+
+
 def format_prediction_string(boxes: np.ndarray, scores: np.ndarray,
                              score_decimals: int = 4,
                              box_decimals: int = 1) -> Tuple[str, int]:

@@ -3,8 +3,9 @@ import os
 import numpy as np
 import pytest
 
-from mmgranet.fileio import (InputError, format_prediction_string,
-                             read_submission, write_submission)
+from mmgranet.fileio import (InputError, as_submitted,
+                             format_prediction_string, read_submission,
+                             write_submission)
 
 
 def test_round_trip_in_original_pixels(tmp_path):
@@ -69,3 +70,18 @@ def test_empty_file_and_bad_header(tmp_path):
     path.write_text('id,preds\n')
     with pytest.raises(InputError, match='line 1: header'):
         read_submission(str(path))
+
+
+def test_as_submitted_is_what_the_file_reads_back(tmp_path):
+    rng = np.random.default_rng(0)
+    xy = rng.uniform(0, 500, (200, 2))
+    boxes = np.concatenate([xy, xy + rng.uniform(0, 3, (200, 2))], 1)
+    boxes[:5, 2] = boxes[:5, 0] + 0.02  # no width after rounding
+    scores = rng.uniform(0, 1, 200)
+    path = str(tmp_path / 'sub.csv')
+    write_submission(path, {'a': (boxes, scores)})
+    back_boxes, back_scores = read_submission(path)['a']
+    mine_boxes, mine_scores = as_submitted(boxes, scores)
+    assert len(mine_boxes) == len(back_boxes) <= 195
+    assert np.allclose(mine_boxes, back_boxes, atol=1e-9)
+    assert np.allclose(mine_scores, back_scores, atol=1e-12)

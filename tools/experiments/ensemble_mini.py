@@ -100,14 +100,17 @@ def evaluate(val, test, test_pids, bootstrap):
     """val / test: (boxes, scores, probs, gts) -> the row's numbers."""
     vb, vs, vp, vg = val
     tb, ts, tp, tg = test
-    plain = heldout_ap((vb, vs, vg), (tb, ts, tg), num_samples=bootstrap)
+    # scored as the written submission stores them (0.1 px, 4 decimals)
+    plain = heldout_ap((*process(vb, vs, vp), vg), (*process(tb, ts, tp), tg),
+                       num_samples=bootstrap)
+    sb, ss = process(tb, ts, tp)
     gated = all(p is not None for p in vp + tp)
     best = choose(vb, vs, vp, vg, powers=(0.0, 0.5, 1.0, 2.0) if gated
                   else (0.0, ), log=None)
     post = heldout_ap((*process(vb, vs, vp, best['shrink'], best['power']),
                        vg), (*process(tb, ts, tp, best['shrink'],
                                       best['power']), tg), num_samples=0)
-    curve = froc(tb, ts, tg, num_samples=bootstrap)
+    curve = froc(sb, ss, tg, num_samples=bootstrap)
     row = dict(val_AP=plain['val_AP'], score_thr=plain['score_thr'],
                AP=plain['AP'], AP_ci=[plain['AP_ci_low'],
                                       plain['AP_ci_high']],
@@ -115,17 +118,17 @@ def evaluate(val, test, test_pids, bootstrap):
                post=dict(shrink=best['shrink'], power=best['power'],
                          score_thr=post['score_thr'],
                          val_AP=post['val_AP'], AP=post['AP']),
-               AUROC_box=image_auroc(ts, tg),
-               AUROC_box_ci=list(image_auroc_ci(ts, tg,
+               AUROC_box=image_auroc(ss, tg),
+               AUROC_box_ci=list(image_auroc_ci(ss, tg,
                                                 num_samples=bootstrap)),
                FROC_CPM=curve['CPM'],
                FROC_CPM_ci=[curve.get('CPM_ci_low'),
                             curve.get('CPM_ci_high')],
                num_val=len(vb), num_test=len(tb))
     if all(p is not None for p in tp):
-        row['AUROC_head'] = image_auroc(ts, tg, tp)
+        row['AUROC_head'] = image_auroc(ss, tg, tp)
         row['AUROC_head_ci'] = list(image_auroc_ci(
-            ts, tg, tp, num_samples=bootstrap))
+            ss, tg, tp, num_samples=bootstrap))
     scores = dict(zip(test_pids, plain['image_scores']))
     post_scores = dict(zip(test_pids, post['image_scores']))
     return row, scores, post_scores

@@ -8,7 +8,8 @@ from typing import Callable, Optional
 
 import numpy as np
 
-from mmgranet.fileio import InputError, read_rsna_labels, read_split_file
+from mmgranet.fileio import (InputError, as_submitted, read_rsna_labels,
+                             read_split_file)
 from .heldout import choose_cutoff
 
 SHRINKS = (1.0, 0.95, 0.9, 0.875, 0.85, 0.8)
@@ -53,15 +54,20 @@ def read_predictions(folder: str, labels_csv: str, split_file=None,
     return pids, boxes, scores, probs, gts
 
 
-def process(boxes, scores, probs, shrink: float, power: float):
+def process(boxes, scores, probs, shrink: float = 1.0, power: float = 0.0):
     """Boxes shrunk about their centres by ``shrink``; scores times
-    p_opacity ** ``power``."""
+    p_opacity ** ``power``; then as a submission stores them
+    (:func:`mmgranet.fileio.as_submitted`: 0.1 px, 4 decimals), so the
+    AP is the one Kaggle gives the written file."""
     out_b, out_s = [], []
     for b, s, p in zip(boxes, scores, probs):
         c = (b[:, :2] + b[:, 2:]) / 2
         half = (b[:, 2:] - b[:, :2]) / 2 * shrink
-        out_b.append(np.concatenate([c - half, c + half], 1))
-        out_s.append(s * (p ** power) if power and p is not None else s)
+        b, s = as_submitted(
+            np.concatenate([c - half, c + half], 1).reshape(-1, 4),
+            s * (p ** power) if power and p is not None else s)
+        out_b.append(b)
+        out_s.append(s)
     return out_b, out_s
 
 
