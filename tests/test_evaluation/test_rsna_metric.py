@@ -61,6 +61,34 @@ def test_metric_through_evaluator_in_original_pixels():
         (1 + 2 / 8) / 2)
 
 
+def test_reader_metrics_beside_the_ap():
+    """Image-level AUROC from the highest box and from the image head, and
+    FROC: p1 and p4 have lesions; by box score the lesion images rank
+    0.9, 0.7 against p3's 0.2 and p2's 0 (AUROC 1); the head ranks p3's
+    0.8 above p4's 0.6 (AUROC 0.75); both lesions are found at 1 false
+    positive per image only at IoU >= 0.4 (p4's IoU is 0.5)."""
+    init_default_scope('mmgranet')
+    heads = dict(p1=0.9, p2=0.1, p3=0.8, p4=0.6)
+    batch = []
+    for s in SAMPLES:
+        d = sample(*s)
+        d.set_field(torch.tensor([0.0, heads[s[0]], 0.0]),
+                    'pred_image_probs', field_type='data')
+        batch.append(d.to_dict())
+    evaluator = Evaluator(dict(type='RSNAMetric'))
+    evaluator.process(batch)
+    metrics = evaluator.evaluate(len(batch))
+    assert metrics['rsna/image_AUROC'] == pytest.approx(1.0)
+    assert metrics['rsna/image_AUROC_head'] == pytest.approx(0.75)
+    assert metrics['rsna/FROC_sens@1'] == pytest.approx(1.0)
+    assert 0 < metrics['rsna/FROC_CPM'] <= 1
+    quiet = Evaluator(dict(type='RSNAMetric', reader_metrics=False))
+    quiet.process([sample(*s).to_dict() for s in SAMPLES])
+    metrics = quiet.evaluate(len(SAMPLES))
+    assert 'rsna/image_AUROC' not in metrics
+    assert 'rsna/FROC_CPM' not in metrics
+
+
 def test_ori_gt_bboxes_take_precedence():
     metric = RSNAMetric(sweep_thrs=None)
     s = sample('p1', [[0, 0, 10, 10]], [0.9], [[50, 50, 60, 60]]).to_dict()

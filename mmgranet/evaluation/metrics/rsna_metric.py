@@ -5,10 +5,13 @@ import numpy as np
 import torch
 from mmengine.evaluator import BaseMetric
 
-from mmgranet.fileio import InputError, read_rsna_labels, read_split_file
+from mmgranet.fileio import (RSNA_IMAGE_CLASSES, InputError, read_rsna_labels,
+                             read_split_file)
 from mmgranet.registry import METRICS
 from mmgranet.structures import untransform_boxes
-from ..functional import DEFAULT_SWEEP, rsna_ap
+from ..functional import DEFAULT_SWEEP, froc, image_auroc, rsna_ap
+
+LUNG_OPACITY = RSNA_IMAGE_CLASSES.index('Lung Opacity')
 
 
 def to_numpy(x) -> np.ndarray:
@@ -82,7 +85,14 @@ class RSNAMetric(BaseMetric):
     predictions to ``ori_shape``). Reports ``AP`` and ``AP@<t>`` at the
     configured confidence cut-off and, because the score depends heavily on
     it, the best cut-off of a sweep and the AP there. See
-    :mod:`mmgranet.evaluation.functional.rsna_ap` for the rules.
+    :mod:`mmgranet.evaluation.functional.rsna_ap` for the rules. With
+    ``reader_metrics``, over every predicted box (no cut-off), what a
+    clinical reader study reports beside it: ``image_AUROC`` (an image's
+    highest box score against "has a Lung Opacity"), ``image_AUROC_head``
+    (the image head's "Lung Opacity" probability, when the model has
+    one), ``FROC_sens@1`` (lesion sensitivity at 1 false positive per
+    image, IoU 0.4) and ``FROC_CPM`` (the mean over 0.125 ... 8); the
+    intervals come from ``tools/rsna_score.py --bootstrap``.
 
     Args:
         iou_thrs (Sequence[float], optional): Defaults to 0.40:0.05:0.75, or
@@ -102,6 +112,8 @@ class RSNAMetric(BaseMetric):
         allow_missing (bool): With ``ann_file``: score labelled patients
             that were not predicted as patients without predictions
             instead of raising. Defaults to False.
+        reader_metrics (bool): Also the image-level AUROC and FROC.
+            Defaults to True.
         collect_device (str): Defaults to 'cpu'.
         prefix (str, optional): Defaults to 'rsna'.
     """
@@ -115,6 +127,7 @@ class RSNAMetric(BaseMetric):
                  ann_file: Optional[str] = None,
                  split_file: Optional[str] = None,
                  allow_missing: bool = False,
+                 reader_metrics: bool = True,
                  collect_device: str = 'cpu',
                  prefix: Optional[str] = None) -> None:
         super().__init__(collect_device=collect_device, prefix=prefix)
@@ -125,14 +138,18 @@ class RSNAMetric(BaseMetric):
         self.ann_file = ann_file
         self.split_file = split_file
         self.allow_missing = allow_missing
+        self.reader_metrics = reader_metrics
         self._labels = None
 
     def process(self, data_batch: dict, data_samples: Sequence[dict]) -> None:
         for sample in data_samples:
             boxes, scores = predictions_in_original_pixels(sample)
+            probs = sample.get('pred_image_probs')
             self.results.append(dict(
                 patient_id=patient_id_of(sample), boxes=boxes, scores=scores,
-                gt=None if self.ann_file else original_gt_boxes(sample)))
+                gt=None if self.ann_file else original_gt_boxes(sample),
+                p_opacity=None if probs is None else
+                float(to_numpy(probs).reshape(-1)[LUNG_OPACITY])))
 
     def _labels_of_ann_file(self) -> dict:
         if self._labels is None:
@@ -170,4 +187,13 @@ class RSNAMetric(BaseMetric):
                           iou_thrs=self.iou_thrs, no_fn=self.no_fn,
                           score_thr=self.score_thr,
                           sweep_thrs=self.sweep_thrs)
+        if self.reader_metrics and gts:
+            scores = [r['scores'] for r in results]
+            metrics['image_AUROC'] = image_auroc(scores, gts)
+            probs = [r.get('p_opacity') for r in results]
+            if all(p is not None for p in probs):
+                metrics['image_AUROC_head'] = image_auroc(scores, gts, probs)
+            curve = froc([r['boxes'] for r in results], scores, gts)
+            metrics['FROC_sens@1'] = curve['sens@1']
+            metrics['FROC_CPM'] = curve['CPM']
         return metrics
