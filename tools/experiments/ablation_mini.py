@@ -243,7 +243,10 @@ def main():
         if result is not None:
             results.setdefault((table, row.name), []).append(result)
 
-    print(f'\nmini-RSNA, setting {args.setting}: test AP at the cut-off '
+    settings = [args.holdout_setting if t in NO_FN_TABLES else args.setting
+                for t in args.tables]
+    print(f'\nmini-RSNA, setting {", ".join(dict.fromkeys(settings))}: '
+          'test AP at the cut-off '
           'chosen on the validation patients, mean ± std over seeds ('
           + ('every stage that learns retrained per seed'
              if whole else "detectors only, on make demo's artifacts") +
