@@ -19,12 +19,10 @@ from typing import Dict, List, Optional, Sequence, Tuple
 
 import numpy as np
 
-from mmgranet.fileio import InputError, read_image
+from mmgranet.fileio import LUNG_OPACITY, InputError, read_image
 from mmgranet.models.detectors import predict_views
 from mmgranet.structures import FUSIONS, fuse, untransform_boxes
 from .generator_inference import _build, default_device
-
-LUNG_OPACITY = 1  # index into the image head's RSNA_IMAGE_CLASSES
 
 
 @dataclass
@@ -54,6 +52,10 @@ class Prediction:
     shape: Tuple[int, int] = (0, 0)
     members: int = field(default=1)
     member_predictions: List[dict] = field(default_factory=list)
+
+
+# what a pass before fusion keeps (Prediction.member_predictions)
+MEMBER_KEYS = ('checkpoint', 'flip', 'boxes', 'scores', 'p_opacity')
 
 
 def _aligns(pipeline: Sequence[dict]) -> bool:
@@ -131,14 +133,6 @@ class GRANetInferencer:
         from .align_dataset import stn_affines
         return stn_affines(self.aligners[aligner], images)
 
-    def _predict(self, model, data: dict, flip: bool):
-        out = []
-        for boxes, scores, probs, residual, _ in predict_views(
-                model, data, flip):
-            p = None if probs is None else float(probs[LUNG_OPACITY])
-            out.append((boxes, scores, p, residual))
-        return out
-
     def __call__(self, paths: Sequence[str],
                  patient_ids: Optional[Sequence[str]] = None
                  ) -> List[Prediction]:
@@ -171,25 +165,31 @@ class GRANetInferencer:
                         infos.append(self.pipeline(info))
                     frames[aligner] = (affines, pseudo_collate(infos))
                 affines, data = frames[aligner]
-                for flip in ((False, True) if self.flip else (False, )):
-                    for i, (boxes, scores, p, r) in enumerate(
-                            self._predict(model, data, flip)):
+                flips = (False, True) if self.flip else (False, )
+                for flip, view in zip(flips, predict_views(model, data,
+                                                           flips)):
+                    for i, (boxes, scores, probs, r, _) in enumerate(view):
                         if affines[i] is not None and len(boxes):
                             # members are fused in the original frame;
                             # unclipped, as RSNAMetric maps them
                             boxes = untransform_boxes(boxes, affines[i])
-                        members[i].append((boxes, scores, p, r, affines[i],
-                                           index, flip))
+                        members[i].append(dict(
+                            checkpoint=index, flip=flip, boxes=boxes,
+                            scores=scores, p_opacity=None if probs is None
+                            else float(probs[LUNG_OPACITY]),
+                            residual=r, affine=affines[i]))
             for img, ms in zip(images, members):
                 shape = img.shape[:2]
-                boxes, scores = fuse([(b, s) for b, s, *_ in ms], shape,
-                                     self.fusion, self.iou_thr)
-                probs = [m[2] for m in ms if m[2] is not None]
+                boxes, scores = fuse([(m['boxes'], m['scores']) for m in ms],
+                                     shape, self.fusion, self.iou_thr)
+                probs = [m['p_opacity'] for m in ms
+                         if m['p_opacity'] is not None]
                 # the residual of the first aligner's unflipped members
                 # (one frame)
-                first = ms[0][4]
-                residuals = [m[3] for m in ms
-                             if m[3] is not None and m[4] is first]
+                first = ms[0]['affine']
+                residuals = [m['residual'] for m in ms
+                             if m['residual'] is not None
+                             and m['affine'] is first]
                 results.append(Prediction(
                     boxes=boxes, scores=scores,
                     p_opacity=float(np.mean(probs)) if probs else None,
@@ -197,8 +197,7 @@ class GRANetInferencer:
                     residual=np.mean(residuals, axis=0)
                     if residuals else None,
                     member_predictions=[
-                        dict(checkpoint=m[5], flip=m[6], boxes=m[0],
-                             scores=m[1], p_opacity=m[2]) for m in ms]))
+                        {k: m[k] for k in MEMBER_KEYS} for m in ms]))
         return results
 
 
@@ -258,8 +257,6 @@ def prediction_json(pid: str, path: str, p: Prediction,
         [float(v) for v in np.asarray(p.affine).ravel()])
     if members:
         out['member_predictions'] = [
-            dict(checkpoint=m['checkpoint'], flip=m['flip'],
-                 p_opacity=m['p_opacity'],
-                 **_boxes_json(m['boxes'], m['scores']))
+            dict(m, **_boxes_json(m['boxes'], m['scores']))
             for m in p.member_predictions]
     return out

@@ -11,6 +11,8 @@ from .errors import Problems
 
 RSNA_IMAGE_CLASSES = ('Normal', 'Lung Opacity',
                       'No Lung Opacity / Not Normal')
+# the image head's class the RSNA boxes belong to
+LUNG_OPACITY = RSNA_IMAGE_CLASSES.index('Lung Opacity')
 
 
 def read_rsna_class_info(path: str, on_error: str = 'raise') -> Dict[str, int]:

@@ -36,7 +36,7 @@ import sys
 import numpy as np
 
 from mmgranet.apis.stages import PRESETS, MethodRun
-from mmgranet.evaluation.functional import (choose, froc, heldout_ap,
+from mmgranet.evaluation.functional import (POWERS, choose, froc, heldout_ap,
                                             image_auroc, image_auroc_ci,
                                             process, read_predictions,
                                             seeds_patients_bootstrap)
@@ -44,7 +44,6 @@ from mmgranet.fileio import atomic_write, read_split_file
 from mmgranet.structures import fuse
 
 CONFIGS = PRESETS['mini']['configs']
-STAGE = dict(granet='granet', baseline='baseline')
 NAMES = dict(granet='GRANet', baseline='RetinaNet†')
 
 
@@ -73,11 +72,12 @@ def infer(inputs, method, ckpts, aligners, out, device):
     subprocess.run(cmd, check=True)
 
 
-def fused(passes, shapes, flip: bool, checkpoints=None):
-    """Per patient, the passes of ``checkpoints`` (None: all), with the
-    flipped ones when ``flip``, fused: (boxes, scores, p_opacity)."""
+def fused(passes, flip: bool, checkpoints=None):
+    """Per patient ((H, W), its passes: read_predictions' sixth list), the
+    passes of ``checkpoints`` (None: all), with the flipped ones when
+    ``flip``, fused: (boxes, scores, p_opacity)."""
     boxes, scores, probs = [], [], []
-    for own, shape in zip(passes, shapes):
+    for shape, own in passes:
         use = [m for m in own if (flip or not m['flip']) and (
             checkpoints is None or m['checkpoint'] in checkpoints)]
         b, s = fuse([(m['boxes'], m['scores']) for m in use], shape)
@@ -88,25 +88,17 @@ def fused(passes, shapes, flip: bool, checkpoints=None):
     return boxes, scores, probs
 
 
-def shapes_of(folder, pids):
-    out = []
-    for pid in pids:
-        with open(osp.join(folder, 'predictions', f'{pid}.json')) as f:
-            out.append(tuple(json.load(f)['shape']))
-    return out
-
-
 def evaluate(val, test, test_pids, bootstrap):
     """val / test: (boxes, scores, probs, gts) -> the row's numbers."""
     vb, vs, vp, vg = val
     tb, ts, tp, tg = test
     # scored as the written submission stores them (0.1 px, 4 decimals)
-    plain = heldout_ap((*process(vb, vs, vp), vg), (*process(tb, ts, tp), tg),
-                       num_samples=bootstrap)
     sb, ss = process(tb, ts, tp)
+    plain = heldout_ap((*process(vb, vs, vp), vg), (sb, ss, tg),
+                       num_samples=bootstrap)
     gated = all(p is not None for p in vp + tp)
-    best = choose(vb, vs, vp, vg, powers=(0.0, 0.5, 1.0, 2.0) if gated
-                  else (0.0, ), log=None)
+    best = choose(vb, vs, vp, vg, powers=POWERS if gated else (0.0, ),
+                  log=None)
     post = heldout_ap((*process(vb, vs, vp, best['shrink'], best['power']),
                        vg), (*process(tb, ts, tp, best['shrink'],
                                       best['power']), tg), num_samples=0)
@@ -137,7 +129,7 @@ def evaluate(val, test, test_pids, bootstrap):
 def run_method(method, args, data):
     out = osp.join(args.out, method)
     folds = args.folds
-    ckpts = [checkpoint(args, k, STAGE[method]) for k in folds]
+    ckpts = [checkpoint(args, k, method) for k in folds]
     aligners = [[CONFIGS['aligner'], checkpoint(args, k, 'aligner')]
                 for k in folds] if method == 'granet' else \
         [[] for _ in folds]
@@ -156,21 +148,20 @@ def run_method(method, args, data):
                 for pid in read_split_file(split))
         infer(listing, method, [ckpts[i]],
               [aligners[i]] if aligners[i] else [], folder, args.device)
-        pids, _, _, _, gts, passes = read_predictions(
+        _, _, _, _, gts, passes = read_predictions(
             folder, val_labels, split, members=True)
-        val[k] = (pids, gts, passes, shapes_of(folder, pids))
+        val[k] = (gts, passes)
     folder = osp.join(out, 'test')
     infer(osp.join(data, 'stage_2_test_images'), method, ckpts,
           [a for a in aligners if a], folder, args.device)
     tpids, _, _, _, tgts, tpasses = read_predictions(
         folder, test_labels, members=True)
-    tshapes = shapes_of(folder, tpids)
 
     def val_rows(flip, ks):
         boxes, scores, probs, gts = [], [], [], []
         for k in ks:
-            _, g, passes, shapes = val[k]
-            b, s, p = fused(passes, shapes, flip)
+            g, passes = val[k]
+            b, s, p = fused(passes, flip)
             boxes += b
             scores += s
             probs += p
@@ -184,7 +175,7 @@ def run_method(method, args, data):
             (f'{len(folds)}-fold ensemble', folds, None)):
         for flip in (False, True):
             name = label + (' + flip TTA' if flip else '')
-            test = (*fused(tpasses, tshapes, flip, members), tgts)
+            test = (*fused(tpasses, flip, members), tgts)
             row, scores, post_scores = evaluate(
                 val_rows(flip, ks), test, tpids, args.bootstrap)
             rows[name] = row
@@ -218,8 +209,8 @@ def main(argv=None) -> int:
         formatter_class=argparse.RawDescriptionHelpFormatter,
         epilog=__doc__.split('\n', 2)[2])
     parser.add_argument('--folds', type=int, nargs='+', default=[0, 1, 2, 3])
-    parser.add_argument('--methods', nargs='+', choices=list(STAGE),
-                        default=list(STAGE))
+    parser.add_argument('--methods', nargs='+', choices=list(NAMES),
+                        default=list(NAMES))
     parser.add_argument('--data-root', default=PRESETS['mini']['data_root'])
     parser.add_argument('--work-root', default=PRESETS['mini']['work_root'])
     parser.add_argument('--out', default='work_dirs/ensemble_mini')

@@ -20,10 +20,10 @@ def read_predictions(folder: str, labels_csv: str, split_file=None,
                      members: bool = False):
     """(patient ids, boxes, scores, p_opacity, gt boxes) of the labelled
     patients (of ``split_file``) from a tools/infer.py output folder; with
-    ``members`` a sixth list, each patient's passes before fusion
-    (``member_predictions``: dicts of checkpoint, flip, boxes, scores,
-    p_opacity). A labelled patient without a prediction file (or its
-    passes) is an error naming it."""
+    ``members`` a sixth list, per patient (its image's (H, W), its passes
+    before fusion: ``member_predictions``, dicts of checkpoint, flip,
+    boxes, scores, p_opacity). A labelled patient without a prediction
+    file (or its passes) is an error naming it."""
     labels = read_rsna_labels(labels_csv)
     pids = read_split_file(split_file) if split_file else list(labels)
     boxes, scores, probs, gts, passes = [], [], [], [], []
@@ -45,10 +45,10 @@ def read_predictions(folder: str, labels_csv: str, split_file=None,
             if 'member_predictions' not in r:
                 raise InputError(f'{path}: no member_predictions (run '
                                  'tools/infer.py with --save-members)')
-            passes.append([dict(
+            passes.append((tuple(r['shape']), [dict(
                 m, boxes=np.asarray(m['boxes'], np.float64).reshape(-1, 4),
                 scores=np.asarray(m['scores'], np.float64))
-                for m in r['member_predictions']])
+                for m in r['member_predictions']]))
     if members:
         return pids, boxes, scores, probs, gts, passes
     return pids, boxes, scores, probs, gts

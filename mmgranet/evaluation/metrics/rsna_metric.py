@@ -5,13 +5,11 @@ import numpy as np
 import torch
 from mmengine.evaluator import BaseMetric
 
-from mmgranet.fileio import (RSNA_IMAGE_CLASSES, InputError, read_rsna_labels,
+from mmgranet.fileio import (LUNG_OPACITY, InputError, read_rsna_labels,
                              read_split_file)
 from mmgranet.registry import METRICS
 from mmgranet.structures import untransform_boxes
 from ..functional import DEFAULT_SWEEP, froc, image_auroc, rsna_ap
-
-LUNG_OPACITY = RSNA_IMAGE_CLASSES.index('Lung Opacity')
 
 
 def to_numpy(x) -> np.ndarray:

@@ -44,35 +44,43 @@ def flip_inputs(inputs: torch.Tensor, data_samples) -> torch.Tensor:
 
 
 @torch.no_grad()
-def predict_views(model: nn.Module, data: dict, flip: bool = False
-                  ) -> List[Tuple[np.ndarray, np.ndarray, Optional[
-                      np.ndarray], Optional[np.ndarray], object]]:
-    """One pass of ``model`` over a collated batch (as a dataloader gives
-    it): per image (boxes [N, 4] in the frame before the test resize,
-    unflipped; scores [N]; the image head's probabilities or None;
-    GRANet's residual [h, w] or None, unflipped passes only; the data
-    sample)."""
+def predict_views(model: nn.Module, data: dict,
+                  flips: Sequence[bool] = (False, )
+                  ) -> List[List[Tuple[np.ndarray, np.ndarray, Optional[
+                      np.ndarray], Optional[np.ndarray], object]]]:
+    """Passes of ``model`` over a collated batch (as a dataloader gives
+    it), preprocessed once: for each of ``flips`` (False: the image, True:
+    its left-right flip), per image (boxes [N, 4] in the frame before the
+    test resize, unflipped; scores [N]; the image head's probabilities or
+    None; GRANet's residual [h, w] or None, unflipped passes only; the
+    data sample)."""
     data = model.data_preprocessor(copy.deepcopy(data), False)
-    inputs = data['inputs']
-    if flip:
-        inputs = flip_inputs(inputs, data['data_samples'])
-    samples = model(inputs, data['data_samples'], mode='predict')
-    out = []
-    for s in samples:
-        pred = s.pred_instances
-        boxes = pred.bboxes.cpu().numpy().reshape(-1, 4).astype(np.float64)
-        scores = pred.scores.cpu().numpy().astype(np.float64)
-        if flip:  # back about the width of the frame the boxes are in
-            w = s.metainfo['ori_shape'][1]
-            boxes = np.stack([w - boxes[:, 2], boxes[:, 1],
-                              w - boxes[:, 0], boxes[:, 3]], 1)
-        probs = s.get('pred_image_probs')
-        probs = None if probs is None else probs.detach().cpu().numpy()
-        residual = s.get('residual')
-        residual = None if residual is None or flip else \
-            residual[0].detach().cpu().numpy()
-        out.append((boxes, scores, probs, residual, s))
-    return out
+    views = []
+    for flip in flips:
+        inputs = data['inputs']
+        if flip:
+            inputs = flip_inputs(inputs, data['data_samples'])
+        # each pass predicts into its own copy of the samples
+        samples = model(inputs, copy.deepcopy(data['data_samples']),
+                        mode='predict')
+        out = []
+        for s in samples:
+            pred = s.pred_instances
+            boxes = pred.bboxes.cpu().numpy().reshape(-1, 4).astype(
+                np.float64)
+            scores = pred.scores.cpu().numpy().astype(np.float64)
+            if flip:  # back about the width of the frame the boxes are in
+                w = s.metainfo['ori_shape'][1]
+                boxes = np.stack([w - boxes[:, 2], boxes[:, 1],
+                                  w - boxes[:, 0], boxes[:, 3]], 1)
+            probs = s.get('pred_image_probs')
+            probs = None if probs is None else probs.detach().cpu().numpy()
+            residual = s.get('residual')
+            residual = None if residual is None or flip else \
+                residual[0].detach().cpu().numpy()
+            out.append((boxes, scores, probs, residual, s))
+        views.append(out)
+    return views
 
 
 @MODELS.register_module()
@@ -122,10 +130,10 @@ class RSNAEnsemble(BaseModel):
         return self.test_step(data)
 
     def test_step(self, data) -> list:
+        flips = (False, True) if self.flip else (False, )
         views = []  # [member pass][image]
         for member in self.members:
-            for flip in ((False, True) if self.flip else (False, )):
-                views.append(predict_views(member, data, flip))
+            views += predict_views(member, data, flips)
         out = []
         for i in range(len(views[0])):
             own = [v[i] for v in views]

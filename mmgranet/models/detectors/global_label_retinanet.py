@@ -3,9 +3,8 @@ from typing import Optional, Tuple
 import torch
 from mmdet.models.detectors import RetinaNet
 
+from mmgranet.fileio import LUNG_OPACITY
 from mmgranet.registry import MODELS
-
-LUNG_OPACITY = 1  # index into RSNA_IMAGE_CLASSES
 
 
 @MODELS.register_module()

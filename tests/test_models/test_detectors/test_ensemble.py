@@ -75,9 +75,10 @@ def test_flip_inputs_within_each_image():
 def test_flipped_pass_of_the_mirror_is_the_mirrored_pass(baseline):
     ens = RSNAEnsemble(baseline['cfg'].model, baseline['ckpts'][:1])
     member = ens.members[0]
-    plain = predict_views(member, baseline['data'](baseline['paths'][0]))
+    plain = predict_views(member,
+                          baseline['data'](baseline['paths'][0]))[0]
     flipped = predict_views(member, baseline['data'](baseline['paths'][1]),
-                            flip=True)
+                            (True, ))[0]
     (b0, s0, p0, _, sample), (b1, s1, p1, _, _) = plain[0], flipped[0]
     assert len(b0) > 0
     w = sample.metainfo['ori_shape'][1]
@@ -85,14 +86,15 @@ def test_flipped_pass_of_the_mirror_is_the_mirrored_pass(baseline):
     assert np.allclose(mirror(b1, w), b0, atol=1e-3)
     assert np.allclose(s1, s0, atol=1e-6) and np.allclose(p1, p0)
     # the mirror is a different image: its unflipped boxes are elsewhere
-    other = predict_views(member, baseline['data'](baseline['paths'][1]))
+    other = predict_views(member,
+                          baseline['data'](baseline['paths'][1]))[0]
     assert not np.allclose(other[0][0][:1], b0[:1], atol=1)
 
 
 def test_one_member_is_the_detector_and_samples_keep_metadata(baseline):
     data = baseline['data'](baseline['paths'][0])
     one = RSNAEnsemble(baseline['cfg'].model, baseline['ckpts'][:1])
-    ref = predict_views(one.members[0], data)[0]
+    ref = predict_views(one.members[0], data)[0][0]
     out = one.test_step(data)
     assert len(out) == 1
     assert np.allclose(out[0].pred_instances.bboxes.numpy(), ref[0],
@@ -106,8 +108,8 @@ def test_one_member_is_the_detector_and_samples_keep_metadata(baseline):
     assert (fused.scores[:-1] >= fused.scores[1:]).all()
     assert (fused.labels == 0).all()
     # the image head's probabilities: the mean of the four passes
-    passes = [predict_views(m, data, f)[0][2] for m in both.members
-              for f in (False, True)]
+    passes = [view[0][2] for m in both.members
+              for view in predict_views(m, data, (False, True))]
     assert np.allclose(out[0].pred_image_probs.numpy(),
                        np.mean(passes, 0), atol=1e-6)
     with pytest.raises(ValueError, match='fusion'):
