@@ -19,6 +19,7 @@ Writing (:func:`write_dicom`) makes files like RSNA's: JPEG baseline or
 uncompressed Secondary Capture, atomically; the aligned copy, the pseudo
 pairs, the generator targets and mini-RSNA are all written with it.
 """
+import hashlib
 import io
 import math
 from typing import Optional, Sequence
@@ -259,7 +260,11 @@ def write_dicom(path: str,
     if jpeg and pixels.dtype != np.uint8:
         raise ValueError('JPEG baseline stores 8-bit data only')
     bits = 8 * pixels.itemsize
-    sop_uid = generate_uid()
+    # UIDs from the patient and the pixels: the same image, the same file
+    # (a seeded mini-RSNA is byte-identical run to run); another image of
+    # the patient (an aligned copy) another instance of the same study
+    digest = hashlib.sha256(pixels.tobytes()).hexdigest()
+    sop_uid = generate_uid(entropy_srcs=[patient_id, digest, 'instance'])
 
     meta = FileMetaDataset()
     meta.MediaStorageSOPClassUID = SECONDARY_CAPTURE
@@ -272,8 +277,9 @@ def write_dicom(path: str,
     ds.file_meta = meta
     ds.SOPClassUID = SECONDARY_CAPTURE
     ds.SOPInstanceUID = sop_uid
-    ds.StudyInstanceUID = generate_uid()
-    ds.SeriesInstanceUID = generate_uid()
+    ds.StudyInstanceUID = generate_uid(entropy_srcs=[patient_id, 'study'])
+    ds.SeriesInstanceUID = generate_uid(
+        entropy_srcs=[patient_id, digest, 'series'])
     ds.PatientID = patient_id
     ds.PatientName = patient_id
     ds.PatientAge = f'{int(age):03d}Y'  # DICOM AS

@@ -28,6 +28,24 @@ def test_jpeg_baseline_decodes_close(tmp_path):
     assert np.abs(out.astype(int) - smooth).mean() < 2
 
 
+def test_the_same_image_writes_the_same_file(tmp_path):
+    """UIDs come from the patient and the pixels (a seeded mini-RSNA is
+    byte-identical run to run); another image of the patient is another
+    instance of the same study."""
+    import pydicom
+    paths = [str(tmp_path / f'{n}.dcm') for n in 'abc']
+    write_dicom(paths[0], RAMP8, 'p')
+    write_dicom(paths[1], RAMP8, 'p')
+    write_dicom(paths[2], RAMP8[::-1].copy(), 'p')
+    data = [open(p, 'rb').read() for p in paths]
+    assert data[0] == data[1] and data[0] != data[2]
+    a, c = pydicom.dcmread(paths[0]), pydicom.dcmread(paths[2])
+    assert a.SOPInstanceUID != c.SOPInstanceUID
+    assert a.SeriesInstanceUID != c.SeriesInstanceUID
+    assert a.StudyInstanceUID == c.StudyInstanceUID
+    assert a.file_meta.MediaStorageSOPInstanceUID == a.SOPInstanceUID
+
+
 def test_monochrome1_is_inverted(tmp_path):
     path = str(tmp_path / 'a.dcm')
     write_dicom(path, RAMP8, 'p', jpeg=False, photometric='MONOCHROME1')
