@@ -71,6 +71,52 @@ def test_report_means_differences_and_shared_runs(tmp_path):
     assert 'image_scores' not in summary['table1/+ align'][0]
 
 
+def write_residual(folder, auroc, signed):
+    """A residual_localisation result (its means) in a row's folder."""
+    keys = ablation_mini.G_KEYS
+    means = {name: {k: (auroc if k == 'auroc_boxes' else signed
+                        if k == 'signed_in' else 0.5) for k in keys}
+             for name in ('floor: identity G(x) = x', 'G(x)')}
+    os.makedirs(osp.join(folder, 'scores'), exist_ok=True)
+    with open(osp.join(folder, 'scores', 'residual.json'), 'w') as f:
+        json.dump({'means': means}, f)
+
+
+def test_g_phase_table_reports_g_after_its_phases(tmp_path):
+    """The G-phase table: each variant's detector row, and its G after
+    the G phases beside the Abn2Nor stage's G it started from and the
+    floor; the default is table 1's GRANet run."""
+    out = str(tmp_path / 'ablation')
+    (tmp_path / 'work' / 'fold0' / 'abn2nor').mkdir(parents=True)
+    scores = np.linspace(0, 1, 40).tolist()
+    write_result(out, 'table1', 'align-attn-syn-granet', 0, scores)
+    write_result(out, 'tablegphases', 'lambda_det-0-eq-3-only', 0,
+                 [v - 0.1 for v in scores])
+    write_residual(osp.join(out, 'table1', 'align-attn-syn-granet',
+                            'seed0'), 0.9, -20.0)
+    write_residual(osp.join(out, 'tablegphases', 'lambda_det-0-eq-3-only',
+                            'seed0'), 0.8, -12.0)
+    write_residual(osp.join(out, 'gphases', 'abn2nor-stage', 'seed0'), 0.7,
+                   -10.0)
+    proc = run_tool([
+        sys.executable, 'tools/experiments/ablation_mini.py', '--report',
+        '--tables', 'gphases', '--gphases-seeds', '0', '--out', out,
+        '--work-root', str(tmp_path / 'work'), '--chain', 'shared'])
+    # detector rows: the default's run and the variant against it
+    detectors = proc[:proc.index('G after the G phases')]
+    assert row(detectors, 'lambda_det 0 (eq. 3 only)')[7] == \
+        '-0.100 [-0.100, -0.100] (lambda_det 1 (default))'
+    assert '| lambda_det 0.1 |' not in proc  # not run
+    g_table = proc[proc.index('G after the G phases'):]
+    assert row(g_table, 'lambda_det 1 (default)')[2] == '0.900'
+    assert row(g_table, 'lambda_det 0 (eq. 3 only)')[7] == '-12.00'
+    assert row(g_table, 'Abn2Nor stage (before the G phases)')[2] == '0.700'
+    assert row(g_table, 'floor: identity G(x) = x')[1] == '—'
+    summary = json.load(open(osp.join(out, 'summary.json')))
+    assert summary['gphases/G/lambda_det 0 (eq. 3 only)'][0]['G(x)'][
+        'signed_in'] == -12.0
+
+
 def test_seeds_and_patients_bootstrap_sees_noise():
     from mmgranet.evaluation.functional import seeds_patients_bootstrap
     rng = np.random.default_rng(1)

@@ -41,7 +41,7 @@ from mmgranet.apis.config_reading import repo_root
 from mmgranet.apis.experiment import Row, run_rows, threads_env
 from mmgranet.apis.runner import StageError
 from mmgranet.apis.setting import Setting, add_setting_args, setting_from_args
-from mmgranet.apis.stages import (MethodRun, StageRun, evaluate_stages,
+from mmgranet.apis.stages import (MethodRun, Stage, StageRun, evaluate_stages,
                                   stamp_keys, train_stage)
 from mmgranet.evaluation.functional import seeds_patients_bootstrap
 from mmgranet.fileio import atomic_write
@@ -58,7 +58,8 @@ TABLE1 = [
     ('+ align + attn + syn (GRANet)', GRA + '-align-syn.py', {},
      ('+ align + syn', '+ align + attn')),
 ]
-TABLE3 = ['1:1', '2:2', '5:1', 'joint']
+# the paper's eight schedules (detector epochs : G epochs, or joint)
+TABLE3 = ['joint', '1:1', '1:2', '1:3', '2:1', '2:2', '3:3', '5:1']
 # table 2 (Mask R-CNN, the holdout setting, TP / (TP + FP) at IoU 0.4, 0.5,
 # 0.6: images with boxes but no prediction left out)
 TABLE2 = [
@@ -69,6 +70,23 @@ TABLE2 = [
      'align.py', ('Mask R-CNN + align', )),
 ]
 NO_FN_TABLES = ('2', )
+# GRANet's G phases (the pseudo-normals issue, part 5): how much the
+# detection loss drives G (lambda_det) and eq. 3's adversarial term; G is
+# measured after them on the held-out test patients (residual_localisation,
+# at G's size), beside the Abn2Nor stage's G they start from
+ABN2NOR = 'configs/cgan/abn2nor_resnet6-32c_1xb4-10e_mini-rsna.py'
+GPHASES = [
+    ('lambda_det 1 (default)', GRA + '-align-syn.py', {}, ()),
+    ('lambda_det 0.1', GRA + '-align-syn.py', {'model.lambda_det': 0.1},
+     ('lambda_det 1 (default)', )),
+    ('lambda_det 0 (eq. 3 only)', GRA + '-align-syn.py',
+     {'model.lambda_det': 0.0}, ('lambda_det 1 (default)', )),
+    ('lambda_det 1 + adversarial term', GRA + '-align-syn-adv.py', {},
+     ('lambda_det 1 (default)', )),
+]
+G_KEYS = ('auroc_boxes', 'share_in_boxes', 'mean_lesion_free', 'l1_twin_in',
+          'l1_twin_out', 'signed_in')
+
 # how the residual weights the features (ResidualAttentionNeck); chosen on
 # the validation patients (val AP at its own best cut-off), reported on test
 ATTENTION = [
@@ -84,12 +102,23 @@ ATTENTION = [
 ]
 
 
+def measure_g(checkpoint: str, after: str) -> Stage:
+    """G's residual on the held-out test patients against the truth
+    (``{out}scores/residual.json``): a GRANet or an Abn2Nor checkpoint."""
+    return Stage('residual', (
+        '{py}', 'tools/analysis/residual_localisation.py', '{data}', ABN2NOR,
+        checkpoint, '--artifacts', '{art}', '--split', 'test', '--out',
+        '{out}scores/residual.json'), ('{out}scores/residual.json', ),
+        (after, ))
+
+
 def detector_row(name: str, config: str, opts: dict, seed: int, out: str,
                  setting: Setting, jobs: int = 1, no_fn: bool = False,
-                 fast: bool = False) -> Row:
+                 fast: bool = False, measure: bool = False) -> Row:
     """One variant at one seed: train the detector, predict the
     validation and the test patients, score the test patients at the
-    cut-off chosen on validation (``{out}scores/detector.json``)."""
+    cut-off chosen on validation (``{out}scores/detector.json``); with
+    ``measure`` also GRANet's G after its G phases."""
     options = ('train_cfg.val_begin=100000',
                'default_hooks.checkpoint.interval=100000') + tuple(
                    f'{k}={v}' for k, v in opts.items())
@@ -100,6 +129,9 @@ def detector_row(name: str, config: str, opts: dict, seed: int, out: str,
     stages = (train_stage('detector', *after, options=options),
               *evaluate_stages('detector', pictures=False,
                                score_options=score))
+    if measure:
+        stages = (stages[0], measure_g('{ckpt:detector}', 'detector'),
+                  *stages[1:])
     run = StageRun(setting, dict(detector=config), out=out, seed=seed,
                    fast=fast,
                    values=dict(test_labels='{data}test_labels.csv',
@@ -131,6 +163,40 @@ def mean_std(values):
     return f'{m:.3f} ± {s:.3f}'
 
 
+def print_g_table(g_after: dict) -> None:
+    """GRANet's G after its G phases (held-out test patients, at G's size;
+    mean ± std over seeds), the floor and the ceiling beside it."""
+    print('\nG after the G phases (held-out test patients, at G\'s size; '
+          'L1 and change in grey levels; signed change < 0: removed)\n')
+    print('| G | seeds | box AUROC | share in boxes | mean on lesion-free | '
+          'L1 to twin in boxes | L1 to twin outside | signed change in '
+          'boxes |')
+    print('| --- | --- | --- | --- | --- | --- | --- | --- |')
+
+    def cells(values):
+        out = []
+        for k in G_KEYS:
+            v = [m[k] * (100 if k == 'share_in_boxes' else 1)
+                 for m in values if m[k] == m[k]]  # the floor: no share
+            spec = '.3f' if k == 'auroc_boxes' else '.1f' \
+                if k == 'share_in_boxes' else '.2f'
+            if not v:
+                out.append('—')
+                continue
+            out.append(format(statistics.mean(v), spec) + (
+                f' ± {statistics.stdev(v):{spec}}' if len(v) > 1 else ''))
+        return ' | '.join(out)
+    first = next(iter(g_after.values()))[0]
+    for oracle in (k for k in first if k != 'G(x)'):
+        print(f'| {oracle} | — | {cells([first[oracle]])} |')
+    order = ['Abn2Nor stage (before the G phases)'] + [n for n, *_ in GPHASES]
+    for name in order:
+        ms = g_after.get(('gphases', name))
+        if ms:
+            print(f'| {name} | {len(ms)} | '
+                  f'{cells([m["G(x)"] for m in ms])} |')
+
+
 def main():
     parser = argparse.ArgumentParser(description=__doc__.split('\n')[0])
     parser.add_argument('--seeds', type=int, nargs='+',
@@ -138,7 +204,7 @@ def main():
     parser.add_argument('--table3-seeds', type=int, nargs='+',
                         default=[0, 1, 2])
     parser.add_argument('--tables', nargs='+', default=['1', '3'],
-                        choices=['1', '2', '3', 'attention'])
+                        choices=['1', '2', '3', 'attention', 'gphases'])
     parser.add_argument('--holdout-setting', default='holdout60',
                         help="table 2's setting")
     parser.add_argument('--attention-seeds', type=int, nargs='+',
@@ -149,9 +215,14 @@ def main():
                         help='a subset of the attention table (default: '
                         'all of them)')
     parser.add_argument('--schedules', nargs='+', default=TABLE3)
+    parser.add_argument('--gphases-seeds', type=int, nargs='+', default=[0],
+                        help="the G-phase table's seeds")
     parser.add_argument('--jobs', type=int, default=1,
                         help='runs in parallel (each with '
-                        'OMP_NUM_THREADS=cores/jobs)')
+                        'OMP_NUM_THREADS=cores/jobs; the thread count '
+                        "enters each stage's stamp, as it can change the "
+                        'numbers: grow or resume a table with the --jobs '
+                        'it was started with, or its stages run again)')
     add_setting_args(parser)
     parser.add_argument('--out', default='work_dirs/ablation_mini')
     parser.add_argument('--chain', choices=['whole', 'shared'],
@@ -201,8 +272,12 @@ def main():
                  for name, opts in ATTENTION
                  if name in args.attention_variants or
                  name == ATTENTION[0][0]]
+    if 'gphases' in args.tables:
+        rows += [('gphases', n, c, o, cmp, args.gphases_seeds)
+                 for n, c, o, cmp in GPHASES]
     if args.variants:
         rows = [r for r in rows if r[1] in args.variants]
+    rows.sort(key=lambda r: args.tables.index(r[0]))  # run in the asked order
     # whole chain: each (setting, seed)'s artifacts, made once
     chains = {}
     if whole:
@@ -212,6 +287,7 @@ def main():
         chains = {k: osp.join(args.out, 'chain', k[0], f'seed{k[1]}') + '/'
                   for k in wanted}
         if not args.report:
+            # a chain's threads follow --jobs alone (they enter its stamps)
             with ThreadPoolExecutor(args.jobs) as pool:
                 list(pool.map(lambda k: chain(
                     where.data_root, args.out, *k, args.jobs, args.fast),
@@ -222,7 +298,8 @@ def main():
         # table 3's 2:2 and the attention table's default, F * (1 + A),
         # are table 1's GRANet row: one run
         if (table == '3' and opts.get('train_cfg.schedule') == '2:2') or \
-                (table == 'attention' and name == ATTENTION[0][0]):
+                (table == 'attention' and name == ATTENTION[0][0]) or \
+                (table == 'gphases' and name == GPHASES[0][0]):
             slug = osp.join('table1', 'align-attn-syn-granet')
         else:
             slug = osp.join(f'table{table}',
@@ -235,9 +312,39 @@ def main():
                 name, config, opts, seed,
                 osp.join(args.out, slug, f'seed{seed}'),
                 Setting(where.data_root, work, setting), args.jobs,
-                table in NO_FN_TABLES, args.fast)))
-    done = run_rows([r for _, r in table_rows], jobs=args.jobs,
+                table in NO_FN_TABLES, args.fast,
+                # every GRANet row: its G after the G phases, measured
+                config.startswith(GRA))))
+    # the G the G phases start from: each chain's Abn2Nor stage, measured
+    starts = []
+    if 'gphases' in args.tables:
+        for seed in args.gphases_seeds:
+            work = chains[(args.setting, seed)] if whole else where.work_root
+            setting = Setting(where.data_root, work, args.setting)
+            ckpt = MethodRun('mini', data_root=where.data_root,
+                             work_root=work, setting=args.setting,
+                             seed=seed, fast=args.fast).checkpoint('abn2nor')
+            out = osp.join(args.out, 'chain-seeds' if whole else '',
+                           'gphases', 'abn2nor-stage', f'seed{seed}')
+            starts.append(Row(
+                'Abn2Nor stage (before the G phases)', seed,
+                StageRun(setting, {}, out=out, seed=seed,
+                         upstream=stamp_keys(setting.artifacts)),
+                (measure_g(ckpt, 'abn2nor'), ),
+                result='{out}scores/residual.json'))
+    done = run_rows([r for _, r in table_rows] + starts, jobs=args.jobs,
                     report=args.report)
+    g_after = {}  # (table, name) -> G's residual after the G phases
+    for row, result in zip(starts, done[len(table_rows):]):
+        if result is not None:
+            g_after.setdefault(('gphases', row.name), []).append(
+                result['means'])
+    for table, row in table_rows:
+        residual = osp.join(row.out, 'scores', 'residual.json')
+        if table == 'gphases' and osp.exists(residual):
+            with open(residual) as f:
+                g_after.setdefault((table, row.name), []).append(
+                    json.load(f)['means'])
     results = {}
     for (table, row), result in zip(table_rows, done):
         if result is not None:
@@ -293,6 +400,10 @@ def main():
             summary[f'table{t}/{name}'] = [
                 {k: v for k, v in r.items()
                  if k not in ('image_scores', 'patients')} for r in rs]
+    if g_after:
+        print_g_table(g_after)
+        summary.update({f'{t}/G/{name}': ms
+                        for (t, name), ms in g_after.items()})
     os.makedirs(args.out, exist_ok=True)
     with atomic_write(osp.join(args.out, 'summary.json')) as f:
         json.dump(summary, f, indent=1)
