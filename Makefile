@@ -21,7 +21,7 @@ lint: setup
 	$(PY) -m flake8 mmgranet tools tests configs scripts
 	$(PY) -m isort --check-only --diff mmgranet tools tests scripts
 
-## the whole GRANet pipeline on a generated mini-RSNA (~20 min, 2 cores)
+## the whole GRANet pipeline on a generated mini-RSNA (~18 min, 2 cores)
 demo: setup
 	$(PY) tools/run_pipeline.py --preset mini
 

@@ -329,6 +329,7 @@ def main():
             starts.append(Row(
                 'Abn2Nor stage (before the G phases)', seed,
                 StageRun(setting, {}, out=out, seed=seed,
+                         label=f'Abn2Nor stage, seed {seed}: ',
                          upstream=stamp_keys(setting.artifacts)),
                 (measure_g(ckpt, 'abn2nor'), ),
                 result='{out}scores/residual.json'))
