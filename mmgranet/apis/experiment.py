@@ -55,6 +55,29 @@ class Row:
             return json.load(f)
 
 
+# the generator tables' columns (residual_localisation's means)
+RESIDUAL_KEYS = ('auroc_boxes', 'share_in_boxes', 'mean_lesion_free',
+                 'l1_twin_in', 'l1_twin_out', 'signed_in')
+
+
+def residual_cells(values: Sequence[dict]) -> List[str]:
+    """One G's cells over its seeds (each a residual_localisation means
+    dict): mean ± std (one seed: the value; a NaN: '—'); the share in %."""
+    import numpy as np
+    cells = []
+    for k in RESIDUAL_KEYS:
+        v = np.array([m[k] for m in values], dtype=float)
+        if k == 'share_in_boxes':
+            v = 100 * v
+        spec = '.3f' if k == 'auroc_boxes' else '.1f' \
+            if k == 'share_in_boxes' else '.2f'
+        cell = '—' if v.mean() != v.mean() else format(v.mean(), spec)
+        if len(v) > 1 and cell != '—':
+            cell += f' ± {v.std(ddof=1):{spec}}'
+        cells.append(cell)
+    return cells
+
+
 def threads_env(jobs: int) -> Dict[str, str]:
     """``OMP_NUM_THREADS`` for a row when ``jobs`` rows run side by side
     (the cores split among them; nothing when one row runs)."""

@@ -120,6 +120,21 @@ def evaluate_stages(detector: str, branch: bool = False,
     ]
 
 
+def residual_stage(name: str, config: str, checkpoint: str, result: str,
+                   after: str, split: str = 'test',
+                   pictures: Optional[str] = None,
+                   config_key: Optional[str] = None) -> Stage:
+    """tools/analysis/residual_localisation.py of G (an Abn2Nor or GRANet
+    checkpoint) on a split's held-out patients, the floor and the ceiling
+    beside it, into the JSON ``result``; ``config``: the Abn2Nor config
+    (a path, or ``'{config}'`` with ``config_key``)."""
+    return Stage(name, (
+        '{py}', 'tools/analysis/residual_localisation.py', '{data}', config,
+        checkpoint, '--artifacts', '{art}', '--split', split, '--out',
+        result) + (('--pictures', pictures) if pictures else ()),
+        (result, ), (after, ), config=config_key)
+
+
 # The method, in order. Paper sections: data 4.1, alignment and pseudo
 # pairs 2.2, cGANs eq. 2 and 3, pseudo-abnormal augmentation 2.3, GRANet
 # 2.1 and 3.2, evaluation 4.1.

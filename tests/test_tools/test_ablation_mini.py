@@ -73,7 +73,7 @@ def test_report_means_differences_and_shared_runs(tmp_path):
 
 def write_residual(folder, auroc, signed):
     """A residual_localisation result (its means) in a row's folder."""
-    keys = ablation_mini.G_KEYS
+    from mmgranet.apis.experiment import RESIDUAL_KEYS as keys
     means = {name: {k: (auroc if k == 'auroc_boxes' else signed
                         if k == 'signed_in' else 0.5) for k in keys}
              for name in ('floor: identity G(x) = x', 'G(x)')}

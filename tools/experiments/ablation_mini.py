@@ -38,11 +38,11 @@ import statistics
 from concurrent.futures import ThreadPoolExecutor
 
 from mmgranet.apis.config_reading import repo_root
-from mmgranet.apis.experiment import Row, run_rows, threads_env
+from mmgranet.apis.experiment import Row, residual_cells, run_rows, threads_env
 from mmgranet.apis.runner import StageError
 from mmgranet.apis.setting import Setting, add_setting_args, setting_from_args
 from mmgranet.apis.stages import (MethodRun, Stage, StageRun, evaluate_stages,
-                                  stamp_keys, train_stage)
+                                  residual_stage, stamp_keys, train_stage)
 from mmgranet.evaluation.functional import seeds_patients_bootstrap
 from mmgranet.fileio import atomic_write
 
@@ -84,8 +84,7 @@ GPHASES = [
     ('lambda_det 1 + adversarial term', GRA + '-align-syn-adv.py', {},
      ('lambda_det 1 (default)', )),
 ]
-G_KEYS = ('auroc_boxes', 'share_in_boxes', 'mean_lesion_free', 'l1_twin_in',
-          'l1_twin_out', 'signed_in')
+RESIDUAL = 'scores/residual.json'  # a row's G measurement, under {out}
 
 # how the residual weights the features (ResidualAttentionNeck); chosen on
 # the validation patients (val AP at its own best cut-off), reported on test
@@ -105,11 +104,8 @@ ATTENTION = [
 def measure_g(checkpoint: str, after: str) -> Stage:
     """G's residual on the held-out test patients against the truth
     (``{out}scores/residual.json``): a GRANet or an Abn2Nor checkpoint."""
-    return Stage('residual', (
-        '{py}', 'tools/analysis/residual_localisation.py', '{data}', ABN2NOR,
-        checkpoint, '--artifacts', '{art}', '--split', 'test', '--out',
-        '{out}scores/residual.json'), ('{out}scores/residual.json', ),
-        (after, ))
+    return residual_stage('residual', ABN2NOR, checkpoint, '{out}' + RESIDUAL,
+                          after)
 
 
 def detector_row(name: str, config: str, opts: dict, seed: int, out: str,
@@ -174,18 +170,7 @@ def print_g_table(g_after: dict) -> None:
     print('| --- | --- | --- | --- | --- | --- | --- | --- |')
 
     def cells(values):
-        out = []
-        for k in G_KEYS:
-            v = [m[k] * (100 if k == 'share_in_boxes' else 1)
-                 for m in values if m[k] == m[k]]  # the floor: no share
-            spec = '.3f' if k == 'auroc_boxes' else '.1f' \
-                if k == 'share_in_boxes' else '.2f'
-            if not v:
-                out.append('—')
-                continue
-            out.append(format(statistics.mean(v), spec) + (
-                f' ± {statistics.stdev(v):{spec}}' if len(v) > 1 else ''))
-        return ' | '.join(out)
+        return ' | '.join(residual_cells(values))
     first = next(iter(g_after.values()))[0]
     for oracle in (k for k in first if k != 'G(x)'):
         print(f'| {oracle} | — | {cells([first[oracle]])} |')
@@ -332,7 +317,7 @@ def main():
                          label=f'Abn2Nor stage, seed {seed}: ',
                          upstream=stamp_keys(setting.artifacts)),
                 (measure_g(ckpt, 'abn2nor'), ),
-                result='{out}scores/residual.json'))
+                result='{out}' + RESIDUAL))
     done = run_rows([r for _, r in table_rows] + starts, jobs=args.jobs,
                     report=args.report)
     g_after = {}  # (table, name) -> G's residual after the G phases
@@ -341,7 +326,7 @@ def main():
             g_after.setdefault(('gphases', row.name), []).append(
                 result['means'])
     for table, row in table_rows:
-        residual = osp.join(row.out, 'scores', 'residual.json')
+        residual = row.out + RESIDUAL
         if table == 'gphases' and osp.exists(residual):
             with open(residual) as f:
                 g_after.setdefault((table, row.name), []).append(

@@ -33,11 +33,11 @@ import os.path as osp
 import re
 
 from mmgranet.apis.config_reading import repo_root
-from mmgranet.apis.experiment import Row, run_rows
+from mmgranet.apis.experiment import Row, residual_cells, run_rows
 from mmgranet.apis.runner import StageError
 from mmgranet.apis.setting import Setting, add_setting_args, setting_from_args
-from mmgranet.apis.stages import (PRESETS, Stage, StageRun, stamp_keys,
-                                  train_stage)
+from mmgranet.apis.stages import (PRESETS, Stage, StageRun, residual_stage,
+                                  stamp_keys, train_stage)
 from mmgranet.fileio import atomic_write
 
 CONFIGS = PRESETS['mini']['configs']
@@ -153,12 +153,10 @@ def study_row(name: str, kind: str, eq2: dict, eq3: dict, out: str,
         f'train_dataloader.dataset.target_root={targets}', ) + every))
 
     def measure(stage, ckpt, split, pictures=True):
-        return Stage(stage, (
-            '{py}', 'tools/analysis/residual_localisation.py', '{data}',
-            '{config}', ckpt, '--artifacts', '{art}', '--split', split,
-            '--out', f'{{out}}{stage}.json') + (
-                ('--pictures', f'{{out}}{stage}.png') if pictures else ()),
-            (f'{{out}}{stage}.json', ), ('abn2nor', ), config='abn2nor_g')
+        return residual_stage(
+            stage, '{config}', ckpt, f'{{out}}{stage}.json', 'abn2nor',
+            split, f'{{out}}{stage}.png' if pictures else None,
+            config_key='abn2nor_g')
     for split in ('val', 'test'):
         stages.append(measure(f'residual_{split}', '{ckpt:abn2nor}', split))
     run = StageRun(setting, configs, out=out, seed=seed, fast=fast,
@@ -216,16 +214,10 @@ def child_config(path: str, base: str, opts: dict) -> str:
     return path
 
 
-def fmt(v, spec='.3f'):
-    return '—' if v is None or v != v else format(v, spec)
-
-
 def report(results, split):
     """The diagnostic table of one split: floor, ceiling, then each row
     (mean ± std over its seeds)."""
     import numpy as np
-    keys = ('auroc_boxes', 'share_in_boxes', 'mean_lesion_free',
-            'l1_twin_in', 'l1_twin_out', 'signed_in')
     print(f'\n{split} patients (no G saw them): the residual |x - G(x)| '
           "at G's size; L1 and change in grey levels\n")
     print('| G | seeds | box AUROC | share in boxes | mean on lesion-free | '
@@ -234,23 +226,12 @@ def report(results, split):
     print('| --- | --- | --- | --- | --- | --- | --- | --- | --- |')
     first = results[0][split]['means']
     for label in ('floor: identity G(x) = x', 'ceiling: the true twin'):
-        m = first[label]
-        print(f'| {label} | — | ' + ' | '.join(
-            fmt(100 * m[k] if k == 'share_in_boxes' else m[k],
-                '.1f' if k == 'share_in_boxes' else '.3f'
-                if k == 'auroc_boxes' else '.2f') for k in keys) + ' | — |')
+        print(f'| {label} | — | ' + ' | '.join(residual_cells(
+            [first[label]])) + ' | — |')
     names = list(dict.fromkeys(r['name'] for r in results))
     for name in names:
         rows = [r for r in results if r['name'] == name]
-        cells = []
-        for k in keys:
-            v = np.array([r[split]['means']['G(x)'][k] for r in rows])
-            if k == 'share_in_boxes':
-                v = 100 * v
-            spec = '.3f' if k == 'auroc_boxes' else '.1f' \
-                if k == 'share_in_boxes' else '.2f'
-            cells.append(fmt(v.mean(), spec) + (
-                f' ± {fmt(v.std(ddof=1), spec)}' if len(v) > 1 else ''))
+        cells = residual_cells([r[split]['means']['G(x)'] for r in rows])
         secs = np.mean([sum(r['seconds'].values()) for r in rows])
         print(f'| {name} | {len(rows)} | ' + ' | '.join(cells) +
               f' | {secs:.0f} |')
