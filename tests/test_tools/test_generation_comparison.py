@@ -53,9 +53,9 @@ def test_scores_every_method_in_both_directions(pipeline_env, tmp_path):
     stages = pipeline_env
     gc = tool_module()
     out = str(tmp_path / 'comparison')
-    given = []
+    given, paths = [], {}
     for i, (name, config) in enumerate(gc.CONFIGS.items()):
-        path = str(tmp_path / 'given' / f'{name}.pth')
+        path = paths[name] = str(tmp_path / 'given' / f'{name}.pth')
         save_random(config, path, i)
         given += ['--checkpoint', name, path]
     detector = str(tmp_path / 'detector.pth')
@@ -70,9 +70,15 @@ def test_scores_every_method_in_both_directions(pipeline_env, tmp_path):
     assert ' $ ' not in proc.stdout  # the given checkpoints: no training
     summary = json.loads(proc.stdout.strip().splitlines()[-1])
     methods = ('GRANet cGAN', 'CycleGAN', 'UNIT')
+    ceiling = 'the true twin (ceiling)'
     assert set(summary) == {f'a2n/{m}' for m in ('x (unchanged)', ) +
-                            methods} | {f'n2a/{m}' for m in methods +
-                                        ('true abnormal x', )}
+                            methods + (ceiling, )} | {
+                                f'n2a/{m}' for m in methods +
+                                ('true abnormal x', )}
+    # the ceiling is the twin itself: no error, its residual the lesion
+    top = summary[f'a2n/{ceiling}']
+    assert top['l1_in'][0] == 0 and top['l1_out'][0] == 0
+    assert top['auroc_boxes'][0] > 0.6 and top['share_in_boxes'][0] > 0.2
     for m in methods:
         a2n, n2a = summary[f'a2n/{m}'], summary[f'n2a/{m}']
         assert np.isfinite(a2n['psnr_in'][0]) and \
@@ -89,6 +95,22 @@ def test_scores_every_method_in_both_directions(pipeline_env, tmp_path):
     assert figure is not None
     assert figure.shape[0] == 5 * 128  # input, 3 methods, truth
     assert osp.exists(osp.join(out, 'seed0', 'result.json'))
+
+    # a subset of the methods: only its checkpoints are asked for, the
+    # others print as not run
+    granet_only = [a for n in ('granet', 'granet_n2a')
+                   for a in ('--checkpoint', n, paths[n])]
+    sub = run(*common[:-len(given)], *granet_only, '--methods', 'granet',
+              '--out', str(tmp_path / 'subset'), '--seeds', '0',
+              '--no-detector')
+    assert sub.returncode == 0, sub.stderr[-3000:]
+    subset = json.loads(sub.stdout.strip().splitlines()[-1])
+    assert 'a2n/GRANet cGAN' in subset and 'n2a/GRANet cGAN' in subset
+    assert not any('CycleGAN' in k or 'UNIT' in k for k in subset)
+    assert subset['a2n/GRANet cGAN'] == summary['a2n/GRANet cGAN']
+    assert '| UNIT | not run (--methods) |' in sub.stdout
+    figure = cv2.imread(osp.join(tmp_path, 'subset', 'generation.png'))
+    assert figure.shape[0] == 3 * 128  # input, GRANet cGAN, truth
 
     # a finished seed is read back, not recomputed
     again = run(*common, '--seeds', '0', '--detector', DETECTOR, detector,

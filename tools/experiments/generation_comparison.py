@@ -22,6 +22,10 @@ twins mini-RSNA records (aligned frame):
   boxes it finds (a prediction with IoU > 0.4 above its validation-chosen
   cut-off).
 
+The floor (x unchanged) and the ceiling (the true twin as the output)
+print beside the methods; ``--methods`` trains and scores a subset (the
+others print as not run).
+
 Prints the table (mean ± std over seeds) and writes the figure in the
 paper's layout (rows: input, GRANet cGAN, CycleGAN, UNIT, truth; both
 directions) as a PNG. Last line: JSON.
@@ -52,14 +56,25 @@ CONFIGS = dict(
     cyclegan='configs/cyclegan/cyclegan_resnet6-32c_1xb4-20e_mini-rsna.py',
     unit='configs/unit/unit_res3-32c_1xb4-20e_mini-rsna.py')
 METHODS = ('GRANet cGAN', 'CycleGAN', 'UNIT')
+# --methods: each method's key and the trainings it needs
+METHOD_KEYS = {'granet': ('GRANet cGAN', ('granet', 'granet_n2a')),
+               'cyclegan': ('CycleGAN', ('cyclegan', )),
+               'unit': ('UNIT', ('unit', ))}
+CEILING = 'the true twin (ceiling)'
 BASELINE = 'configs/retinanet/retinanet-dagger_r18_fpn-p2_1xb8-8e_mini-rsna.py'
 
 
+def trainings(methods) -> list:
+    """The trainings (keys of CONFIGS) the ``methods`` (keys of
+    METHOD_KEYS) need."""
+    return [n for m in methods for n in METHOD_KEYS[m][1]]
+
+
 def training_row(out: str, setting: Setting, seed: int, fast: bool = False,
-                 given=None) -> Row:
-    """One seed's trainings (every method without a ``given``
+                 given=None, methods=tuple(METHOD_KEYS)) -> Row:
+    """One seed's trainings (every method's without a ``given``
     checkpoint), after the pipeline's eq. 3 targets."""
-    names = [n for n in CONFIGS if n not in (given or {})]
+    names = [n for n in trainings(methods) if n not in (given or {})]
     stages = tuple(train_stage(n, 'targets') for n in names)
     run = StageRun(setting, CONFIGS, out=out, seed=seed, fast=fast,
                    label=f'seed {seed}: ',
@@ -67,10 +82,10 @@ def training_row(out: str, setting: Setting, seed: int, fast: bool = False,
     return Row(f'seed {seed}', seed, run, stages)
 
 
-def checkpoints(row: Row, given=None) -> dict:
-    """Method -> (config, checkpoint)."""
-    out = {n: (CONFIGS[n], row.run.checkpoint(n)) for n in CONFIGS
-           if n not in (given or {})}
+def checkpoints(row: Row, given=None, methods=tuple(METHOD_KEYS)) -> dict:
+    """Training -> (config, checkpoint)."""
+    out = {n: (CONFIGS[n], row.run.checkpoint(n))
+           for n in trainings(methods) if n not in (given or {})}
     out.update({n: (CONFIGS[n], c) for n, c in (given or {}).items()})
     return out
 
@@ -94,20 +109,23 @@ def found_share(detections, boxes_list, cutoff):
 
 
 def evaluate(runs, cases, detect, cutoff):
-    """Every method of one seed on the held-out cases."""
+    """Every method of one seed (``runs``: those loaded) on the held-out
+    cases, with the floor (x unchanged) and the ceiling (the twin)."""
     xs = [c.image for c in cases]
     twins = [c.twin for c in cases]
     masks = [box_mask(c.boxes, c.image.shape) for c in cases]
     lesions = [np.any(c.lesion_masks, axis=0) for c in cases]
-    a2n = {'x (unchanged)': xs,
-           'GRANet cGAN': runs['granet'](xs),
-           'CycleGAN': runs['cyclegan_n'](xs),
-           'UNIT': runs['unit_n'](xs)}
     asked = [np.dstack([t, m.astype(np.uint8) * 255])
              for t, m in zip(twins, masks)]
-    n2a = {'GRANet cGAN': runs['granet_n2a'](asked),
-           'CycleGAN': runs['cyclegan_a'](twins),
-           'UNIT': runs['unit_a'](twins)}
+    a2n, n2a = {'x (unchanged)': xs}, {}
+    for method, (a2n_run, n2a_run, n2a_input) in (
+            ('GRANet cGAN', ('granet', 'granet_n2a', asked)),
+            ('CycleGAN', ('cyclegan_n', 'cyclegan_a', twins)),
+            ('UNIT', ('unit_n', 'unit_a', twins))):
+        if a2n_run in runs:
+            a2n[method] = runs[a2n_run](xs)
+            n2a[method] = runs[n2a_run](n2a_input)
+    a2n[CEILING] = twins
     rows = {}
     for name, outs in a2n.items():
         q = [region_scores(o, t, m) for o, t, m in zip(outs, twins, masks)]
@@ -146,7 +164,8 @@ def figure(path, cases, a2n, n2a, num=3, tile=128):
     def block(inputs, outs, truth, boxes):
         rows = []
         for label, imgs in [('input', inputs)] + \
-                [(m, outs[m]) for m in METHODS] + [('truth', truth)]:
+                [(m, outs[m]) for m in METHODS if m in outs] + \
+                [('truth', truth)]:
             rows.append(np.concatenate([
                 box_tile(cv2.resize(img, (tile, tile)), bx * tile /
                          img.shape[1], label=label if j == 0 else None,
@@ -161,6 +180,12 @@ def figure(path, cases, a2n, n2a, num=3, tile=128):
     right = block(twins, n2a, xs, boxes)
     gap = np.full((left.shape[0], 8, 3), 255, np.uint8)
     write_png(path, np.concatenate([left, gap, right], 1))
+
+
+def n2a_any(rows):
+    """A method's normal -> abnormal row of one seed (None: none run)."""
+    return next((rows[f'n2a/{m}'] for m in METHODS if f'n2a/{m}' in rows),
+                None)
 
 
 def mean_std(values):
@@ -190,6 +215,11 @@ def main():
                         help='score this checkpoint of METHOD (' +
                         ', '.join(CONFIGS) + ') instead of training it '
                         '(one seed; repeat for several methods)')
+    parser.add_argument('--methods', nargs='+', choices=list(METHOD_KEYS),
+                        default=list(METHOD_KEYS),
+                        help='train and score only these (default: all; '
+                        'granet: both of its cGANs); the others print as '
+                        'not run')
     parser.add_argument('--fast', action='store_true',
                         help='one epoch per training (tests)')
     parser.add_argument('--device', help='default: cuda when available')
@@ -229,25 +259,28 @@ def main():
     if not args.no_detector:
         detect = load_detector(*detector, device=args.device)
     given = dict(args.checkpoint or [])
-    unknown = set(given) - set(CONFIGS)
+    unknown = set(given) - set(trainings(args.methods))
     if unknown:
-        parser.error(f'--checkpoint {sorted(unknown)}: methods are '
-                     f'{sorted(CONFIGS)}')
+        parser.error(f'--checkpoint {sorted(unknown)}: the trainings of '
+                     f'--methods {" ".join(args.methods)} are '
+                     f'{trainings(args.methods)}')
     if given and len(args.seeds) > 1:
         parser.error('--checkpoint scores one trained model: give one seed')
     cases = list(held_out_cases(data, art, 'test', with_lesions=True))
     rows = [training_row(osp.join(args.out, f'seed{seed}') + '/', setting,
-                         seed, args.fast, given) for seed in args.seeds]
+                         seed, args.fast, given, args.methods)
+            for seed in args.seeds]
     run_rows(rows)
     per_seed = []
     for row in rows:
-        ckpts = checkpoints(row, given)
+        ckpts = checkpoints(row, given, args.methods)
         # the evaluation of these checkpoints (their stamps, or the given
         # files) is reused; a retrained method re-evaluates the seed
         inputs = dict(
             methods={n: [c, row.run.pipe.keys.get(n) or
                          osp.getmtime(c)] for n, (_, c) in ckpts.items()},
-            detector=list(detector) if detect else None, cutoff=cutoff)
+            detector=list(detector) if detect else None, cutoff=cutoff,
+            rows='with the ceiling')  # a result without it: rescored
         path = osp.join(row.out, 'result.json')
         if osp.exists(path):
             with open(path) as f:
@@ -255,18 +288,17 @@ def main():
             if saved.get('inputs') == json.loads(json.dumps(inputs)):
                 per_seed.append(saved['rows'])
                 continue
-        runs = dict(
-            granet=load_translator(*ckpts['granet'], device=args.device),
-            granet_n2a=load_translator(*ckpts['granet_n2a'],
-                                       device=args.device),
-            cyclegan_n=load_translator(*ckpts['cyclegan'], 'normal',
-                                       device=args.device),
-            cyclegan_a=load_translator(*ckpts['cyclegan'], 'abnormal',
-                                       device=args.device),
-            unit_n=load_translator(*ckpts['unit'], 'normal',
-                                   device=args.device),
-            unit_a=load_translator(*ckpts['unit'], 'abnormal',
-                                   device=args.device))
+        runs = {}
+        for name, direction in (('granet', None), ('granet_n2a', None),
+                                ('cyclegan', 'normal'),
+                                ('cyclegan', 'abnormal'),
+                                ('unit', 'normal'), ('unit', 'abnormal')):
+            if name in ckpts:
+                key = name + ('' if direction is None else
+                              '_' + direction[0])
+                runs[key] = load_translator(
+                    *ckpts[name], *((direction, ) if direction else ()),
+                    device=args.device)
         result, a2n, n2a = evaluate(runs, cases, detect, cutoff)
         if row is rows[0]:
             figure(args.figure or osp.join(args.out, 'generation.png'),
@@ -284,8 +316,11 @@ def main():
     keys = ('psnr_in', 'ssim_in', 'l1_in', 'psnr_out', 'l1_out',
             'share_in_boxes', 'auroc_boxes')
     summary = {}
-    for name in ('x (unchanged)', ) + METHODS:
+    for name in ('x (unchanged)', ) + METHODS + (CEILING, ):
         k = f'a2n/{name}'
+        if k not in per_seed[0]:
+            print(f'| {name} | not run (--methods) |' + ' |' * 6)
+            continue
         summary[k] = {c: [r[k][c] for r in per_seed] for c in keys}
         print(f'| {name} | ' + ' | '.join(
             mean_std(summary[k][c]) for c in keys) + ' |')
@@ -302,14 +337,16 @@ def main():
     for name in METHODS + ('true abnormal x', ):
         k = f'n2a/{name}'
         if k not in per_seed[0]:
+            if name in METHODS:
+                print(f'| {name} | not run (--methods) |' + ' |' * 3)
             continue
         summary[k] = {c: [r[k].get(c) for r in per_seed] for c in keys}
         print(f'| {name} | ' + ' | '.join(
             mean_std(summary[k][c]) for c in keys) + ' |')
-    if detect:
+    if detect and n2a_any(per_seed[0]):
         print(f'\ndetector: {detector[1]} at its validation-chosen cut-off '
               f'{cutoff:.2f}; on the unchanged twins it finds '
-              f'{per_seed[0]["n2a/GRANet cGAN"]["found_on_input"]:.3f} of '
+              f'{n2a_any(per_seed[0])["found_on_input"]:.3f} of '
               'the asked boxes')
     print(json.dumps(summary))
 
