@@ -12,12 +12,18 @@ import functools
 import os
 import os.path as osp
 import re
+import threading
 from typing import Dict, List, Optional
 
 from mmgranet.fileio import InputError
 
 # mmengine's placeholder ({{$NAME:default}}, optionally quoted inside)
 PLACEHOLDER = re.compile(r'\{\{[\'"]?\s*\$(\w+)\s*:\s*(\S*?)\s*[\'"]?\}\}')
+# mmengine reads a ``mmdet::`` base through ``is_installed``, which
+# reloads ``pkg_resources``: another thread's lookup then meets a
+# Distribution of the old module (TypeError 'Expected str, Requirement,
+# or Distribution'); ``warnings.catch_warnings`` is not thread-safe either
+_FROMFILE = threading.Lock()
 
 
 @functools.lru_cache(maxsize=None)
@@ -87,7 +93,7 @@ def load_config(config: str, env: Optional[Dict[str, str]] = None,
     import warnings
 
     from mmengine import Config
-    with warnings.catch_warnings():
+    with _FROMFILE, warnings.catch_warnings():
         warnings.simplefilter('ignore')
         cfg = Config.fromfile(osp.join(repo_root(), config),
                               use_environment_variables=False)

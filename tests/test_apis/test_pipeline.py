@@ -197,3 +197,23 @@ def test_repo_root_and_configs_read_without_touching_os_environ(
     assert cfg.train_dataloader.dataset.split_file.endswith(
         'holdout60_train.txt')
     assert 'w/holdout60/' in cfg.train_dataloader.dataset.target_root
+
+
+def test_configs_read_from_many_threads_at_once():
+    """The experiment tools read configs from several threads at once; a
+    config with an ``mmdet::`` base makes mmengine reload pkg_resources,
+    which broke another thread's read (a table run died on it) unless the
+    reads are serialised."""
+    from concurrent.futures import ThreadPoolExecutor
+    config = stages.PRESETS['mini']['configs']['baseline']
+    assert 'mmdet::' in open(osp.join(
+        config_reading.repo_root(),
+        'configs/_base_/models/retinanet_r50_fpn.py')).read()
+
+    def read(_):
+        return config_reading.load_config(config).model.type
+
+    alone = read(None)
+    assert alone.endswith('RetinaNet')
+    with ThreadPoolExecutor(8) as pool:
+        assert set(pool.map(read, range(24))) == {alone}
