@@ -55,11 +55,14 @@ CONFIGS = dict(
     granet_n2a='configs/cgan/nor2abn_resnet6-32c_1xb4-2e_mini-rsna.py',
     cyclegan='configs/cyclegan/cyclegan_resnet6-32c_1xb4-20e_mini-rsna.py',
     unit='configs/unit/unit_res3-32c_1xb4-20e_mini-rsna.py')
-METHODS = ('GRANet cGAN', 'CycleGAN', 'UNIT')
-# --methods: each method's key and the trainings it needs
-METHOD_KEYS = {'granet': ('GRANet cGAN', ('granet', 'granet_n2a')),
-               'cyclegan': ('CycleGAN', ('cyclegan', )),
-               'unit': ('UNIT', ('unit', ))}
+# --methods key -> (name, its translators: abnormal -> normal, normal ->
+# abnormal, each (training, the translator's direction or None))
+METHOD_KEYS = {
+    'granet': ('GRANet cGAN', (('granet', None), ('granet_n2a', None))),
+    'cyclegan': ('CycleGAN', (('cyclegan', 'normal'),
+                              ('cyclegan', 'abnormal'))),
+    'unit': ('UNIT', (('unit', 'normal'), ('unit', 'abnormal')))}
+METHODS = tuple(name for name, _ in METHOD_KEYS.values())
 CEILING = 'the true twin (ceiling)'
 BASELINE = 'configs/retinanet/retinanet-dagger_r18_fpn-p2_1xb8-8e_mini-rsna.py'
 
@@ -67,7 +70,8 @@ BASELINE = 'configs/retinanet/retinanet-dagger_r18_fpn-p2_1xb8-8e_mini-rsna.py'
 def trainings(methods) -> list:
     """The trainings (keys of CONFIGS) the ``methods`` (keys of
     METHOD_KEYS) need."""
-    return [n for m in methods for n in METHOD_KEYS[m][1]]
+    return list(dict.fromkeys(t for m in methods
+                              for t, _ in METHOD_KEYS[m][1]))
 
 
 def training_row(out: str, setting: Setting, seed: int, fast: bool = False,
@@ -109,8 +113,9 @@ def found_share(detections, boxes_list, cutoff):
 
 
 def evaluate(runs, cases, detect, cutoff):
-    """Every method of one seed (``runs``: those loaded) on the held-out
-    cases, with the floor (x unchanged) and the ceiling (the twin)."""
+    """Every method of one seed (``runs``: method -> its two loaded
+    translators) on the held-out cases, with the floor (x unchanged) and
+    the ceiling (the twin)."""
     xs = [c.image for c in cases]
     twins = [c.twin for c in cases]
     masks = [box_mask(c.boxes, c.image.shape) for c in cases]
@@ -118,13 +123,11 @@ def evaluate(runs, cases, detect, cutoff):
     asked = [np.dstack([t, m.astype(np.uint8) * 255])
              for t, m in zip(twins, masks)]
     a2n, n2a = {'x (unchanged)': xs}, {}
-    for method, (a2n_run, n2a_run, n2a_input) in (
-            ('GRANet cGAN', ('granet', 'granet_n2a', asked)),
-            ('CycleGAN', ('cyclegan_n', 'cyclegan_a', twins)),
-            ('UNIT', ('unit_n', 'unit_a', twins))):
-        if a2n_run in runs:
-            a2n[method] = runs[a2n_run](xs)
-            n2a[method] = runs[n2a_run](n2a_input)
+    for method, (to_normal, to_abnormal) in runs.items():
+        a2n[method] = to_normal(xs)
+        # GRANet's conditional cGAN is asked where; the others are not
+        n2a[method] = to_abnormal(asked if method == 'GRANet cGAN'
+                                  else twins)
     a2n[CEILING] = twins
     rows = {}
     for name, outs in a2n.items():
@@ -288,17 +291,12 @@ def main():
             if saved.get('inputs') == json.loads(json.dumps(inputs)):
                 per_seed.append(saved['rows'])
                 continue
-        runs = {}
-        for name, direction in (('granet', None), ('granet_n2a', None),
-                                ('cyclegan', 'normal'),
-                                ('cyclegan', 'abnormal'),
-                                ('unit', 'normal'), ('unit', 'abnormal')):
-            if name in ckpts:
-                key = name + ('' if direction is None else
-                              '_' + direction[0])
-                runs[key] = load_translator(
-                    *ckpts[name], *((direction, ) if direction else ()),
-                    device=args.device)
+        # method -> (abnormal -> normal, normal -> abnormal) translators
+        runs = {name: tuple(
+            load_translator(*ckpts[training], *filter(None, (direction, )),
+                            device=args.device)
+            for training, direction in translators)
+            for name, translators in (METHOD_KEYS[m] for m in args.methods)}
         result, a2n, n2a = evaluate(runs, cases, detect, cutoff)
         if row is rows[0]:
             figure(args.figure or osp.join(args.out, 'generation.png'),
