@@ -8,7 +8,8 @@ from typing import Iterator, List, Mapping, Optional
 
 from mmgranet.fileio import InputError, check_checkpoint
 
-# the dataset keys that hold files relative to the dataset's data_root
+# the dataset keys that hold files (under the dataset's data_root where
+# its class joins them: _root_relative)
 _DATASET_FILES = ('ann_file', 'split_file', 'class_info_file')
 # transform keys -> the pipeline stage that writes them
 _ARTIFACTS = dict(affine_file='align', neighbour_file='pairs',
@@ -45,21 +46,24 @@ def _datasets(cfg: Mapping) -> Iterator[Mapping]:
             yield from _datasets(d)
 
 
-def _joins_data_root(dataset_type) -> bool:
-    """Whether a dataset reads its files under its data_root (mmengine's
-    BaseDataset and so RSNADataset, mmdet's datasets) or as given (the
-    cGAN and unpaired datasets)."""
+def _root_relative(dataset_type) -> tuple:
+    """The keys of _DATASET_FILES that a dataset reads under its data_root:
+    the class's ``DATA_ROOT_FILES`` (RSNADataset: all three), else
+    mmengine's BaseDataset rule (``ann_file`` only; the cGAN and unpaired
+    datasets read their split file as given)."""
     from mmengine.dataset import BaseDataset
 
     from mmgranet.registry import DATASETS
-    if not isinstance(dataset_type, str):
-        return isinstance(dataset_type, type) and \
-            issubclass(dataset_type, BaseDataset)
-    try:
-        cls = DATASETS.get(dataset_type)
-    except Exception:  # an unknown type fails later, where it is built
-        return False
-    return cls is not None and issubclass(cls, BaseDataset)
+    cls = dataset_type
+    if isinstance(dataset_type, str):
+        try:
+            cls = DATASETS.get(dataset_type)
+        except Exception:  # an unknown type fails later, where it is built
+            return ()
+    if not isinstance(cls, type):
+        return ()
+    return getattr(cls, 'DATA_ROOT_FILES',
+                   ('ann_file', ) if issubclass(cls, BaseDataset) else ())
 
 
 def _model_inputs(node) -> Iterator[ConfigInput]:
@@ -101,12 +105,12 @@ def config_inputs(cfg: Mapping,
             root = ds.get('data_root')
             if isinstance(root, str) and root:
                 found.append(ConfigInput(root, 'data root'))
-            joins = _joins_data_root(ds.get('type'))
+            joined = _root_relative(ds.get('type'))
             for key in _DATASET_FILES:
                 value = ds.get(key)
                 if isinstance(value, str) and value:
-                    path = osp.join(root, value) if joins and root and \
-                        not osp.isabs(value) else value
+                    path = osp.join(root, value) if key in joined and \
+                        root and not osp.isabs(value) else value
                     found.append(ConfigInput(
                         path, key.replace('_', ' '),
                         stage='splits' if key == 'split_file' else None))

@@ -60,6 +60,8 @@ class RSNADataset(BaseDetDataset):
         classes=('Lung Opacity', ),
         palette=[(220, 20, 60)],
         image_classes=RSNA_IMAGE_CLASSES)
+    # the files read under data_root (mmgranet.apis.config_inputs checks them)
+    DATA_ROOT_FILES = ('ann_file', 'split_file', 'class_info_file')
 
     def __init__(self,
                  *args,

@@ -55,6 +55,29 @@ def test_config_inputs_lists_what_granet_reads(monkeypatch, tmp_path):
         'data/pretrained/seresnext101_32x4d.pth']
 
 
+@pytest.mark.parametrize('config', [
+    'configs/cyclegan/cyclegan_resnet6-32c_1xb4-20e_mini-rsna.py',
+    'configs/unit/unit_res3-32c_1xb4-20e_mini-rsna.py',
+    'configs/cgan/realistic_resnet6-32c_1xb4-8e_mini-rsna.py',
+    'configs/cgan/abn2nor_resnet6-32c_1xb4-10e_mini-rsna.py',
+    'configs/cgan/nor2abn_resnet6-32c_1xb4-2e_mini-rsna.py',
+    'configs/retinanet/retinanet-dagger_r18_fpn-p2_1xb8-8e_mini-rsna.py'])
+def test_split_files_are_checked_where_the_dataset_reads_them(
+        config, monkeypatch, tmp_path):
+    # the unpaired and cGAN datasets read their split file as given (the
+    # data root's, beside the aligned copy they read images from), the
+    # RSNA dataset under its data_root: the check must look where each
+    # reads, or it refuses a training whose inputs are all there (relative
+    # roots, as the pipeline gives them)
+    monkeypatch.chdir(tmp_path)
+    cfg = load(config, monkeypatch, MMGRANET_DATA_ROOT='rsna/',
+               MMGRANET_WORK_ROOT='work/')
+    splits = sorted(i.path for i in config_inputs(cfg, model=False)
+                    if i.what == 'split file')
+    assert splits and all(p.startswith('rsna/splits/fold0_')
+                          for p in splits), splits
+
+
 def test_train_without_data_prints_one_message(tmp_path):
     missing = str(tmp_path / 'no-rsna') + '/'
     env = dict(os.environ, MMGRANET_DATA_ROOT=missing,
