@@ -1,7 +1,9 @@
 """tools/experiments/generation_comparison.py on the pipeline's artifacts of a
 small mini-RSNA: every method's checkpoint in place (randomly initialised
 models of the real configs, so the tool reuses them instead of training),
-both tables scored on the held-out test patients, the figure written."""
+both tables scored on the held-out test patients, the figure written;
+and one real (one-epoch) training, so that a method's config is known to
+train in the tool."""
 import importlib.util
 import json
 import os
@@ -111,6 +113,19 @@ def test_scores_every_method_in_both_directions(pipeline_env, tmp_path):
     assert '| UNIT | not run (--methods) |' in sub.stdout
     figure = cv2.imread(osp.join(tmp_path, 'subset', 'generation.png'))
     assert figure.shape[0] == 3 * 128  # input, GRANet cGAN, truth
+
+    # without --checkpoint the tool trains: CycleGAN's real config for one
+    # epoch on the setting's aligned copy (its inputs checked first, as
+    # tools/train.py checks them)
+    trained = run(*common[:-len(given)], '--methods', 'cyclegan', '--fast',
+                  '--out', str(tmp_path / 'trained'), '--seeds', '0',
+                  '--no-detector')
+    assert trained.returncode == 0, (trained.stdout + trained.stderr)[-3000:]
+    assert ' $ ' in trained.stdout and 'tools/train.py' in trained.stdout
+    assert osp.exists(tmp_path / 'trained' / 'seed0' / 'cyclegan' /
+                      'epoch_1.pth')
+    assert 'a2n/CycleGAN' in json.loads(
+        trained.stdout.strip().splitlines()[-1])
 
     # a finished seed is read back, not recomputed
     again = run(*common, '--seeds', '0', '--detector', DETECTOR, detector,
